@@ -1,0 +1,23 @@
+/**
+ * Header names carried by binary audio messages (`call.<id>.audio.*`). Values are decimal strings.
+ * Audio never travels as base64 in JSON past the gateway.
+ */
+export const AudioHeader = {
+  /** Monotonic per publisher and call, from 0. */
+  seq: 'Audexly-Seq',
+  /** Position of the first sample on the call timeline, ms since the gateway accepted `start`. */
+  timelineMs: 'Audexly-Timeline-Ms',
+  /** Sample rate of the payload in Hz. */
+  sampleRate: 'Audexly-Sample-Rate',
+  /** Agent turn the audio belongs to (audio.out / audio.sent). */
+  turn: 'Audexly-Turn',
+  /** Segment (sentence) within the turn. */
+  segment: 'Audexly-Segment',
+  /** `1` on the message that ends a segment (its payload may be empty). */
+  last: 'Audexly-Last',
+} as const;
+export type AudioHeaderName = (typeof AudioHeader)[keyof typeof AudioHeader];
+
+/** W3C trace context header, carried on every message. */
+export const TRACEPARENT = 'traceparent';
+export const TRACESTATE = 'tracestate';

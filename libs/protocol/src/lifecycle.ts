@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { callDescriptorSchema } from './agent.js';
+import { eventBase } from './event.js';
+
+/** Why a call ended. */
+export const END_REASONS = [
+  'caller-hangup', // Exotel `stop` with reason `callended`
+  'stopped', // Exotel `stop` with reason `stopped` (flow moved on)
+  'socket-closed', // socket closed without `stop`
+  'agent-hangup', // the agent ended the call
+  'transfer', // handed to a human
+  'no-capacity', // a stage had no instance to claim the call
+  'error',
+  'shutdown', // gateway drain deadline passed
+] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
+/** `call.<id>.lifecycle` — gateway → all stages of the call. */
+export const callStartedSchema = z.object({
+  type: z.literal('call.started'),
+  ...eventBase,
+  call: callDescriptorSchema,
+});
+
+export const callEndedSchema = z.object({
+  type: z.literal('call.ended'),
+  ...eventBase,
+  reason: z.enum(END_REASONS),
+  /** Free text from Exotel (`stop.reason`) or the close code. */
+  detail: z.string().default(''),
+  durationMs: z.number(),
+});
+
+export const lifecycleEventSchema = z.discriminatedUnion('type', [callStartedSchema, callEndedSchema]);
+export type CallStarted = z.infer<typeof callStartedSchema>;
+export type CallEnded = z.infer<typeof callEndedSchema>;
+export type LifecycleEvent = z.infer<typeof lifecycleEventSchema>;

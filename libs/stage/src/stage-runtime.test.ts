@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentConfigSchema, PROTOCOL_VERSION, type CallDescriptor } from '@audexly/protocol';
+import { claimStage, connectBus, type Bus } from '@audexly/bus';
+import { createLogger } from '@audexly/telemetry';
+import { StageRuntime } from './stage-runtime.js';
+
+const log = createLogger({ service: 'test', level: 'silent' });
+let bus: Bus;
+beforeAll(async () => {
+  bus = await connectBus({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', name: 'stage-test', log });
+});
+afterAll(async () => {
+  await bus.drain();
+});
+
+function descriptor(): CallDescriptor {
+  const callId = `t${randomUUID().replace(/-/g, '')}`;
+  return { callId, callSid: callId, streamSid: 's', accountSid: 'a', from: '', to: '', direction: 'inbound', sampleRate: 8000, customParameters: {}, startedAt: Date.now(), agent: agentConfigSchema.parse({ id: 'a', name: 'A', prompt: 'p' }) };
+}
+
+describe('stage runtime', () => {
+  it('delivers every event sent before call.ended, ends the handler, and frees the slot', async () => {
+    const claimSubject = `test.claim.${randomUUID()}`;
+    const seen: number[] = [];
+    const runtime = new StageRuntime({
+      stage: 'llm',
+      bus,
+      log,
+      maxCalls: 1,
+      claimSubject,
+      handler: async (call) => {
+        for await (const { event } of call.events('speech')) if (event.type === 'speech.started') seen.push(event.utterance);
+      },
+    });
+    runtime.start();
+    await bus.flush();
+    const call = descriptor();
+    expect((await claimStage(bus, 'llm', call, { subject: claimSubject })).ok).toBe(true);
+    expect(runtime.activeCalls).toBe(1);
+    for (let utterance = 1; utterance <= 50; utterance++) {
+      bus.publishEvent('speech', { type: 'speech.started', v: PROTOCOL_VERSION, callId: call.callId, timelineMs: utterance, utterance, speechStartMs: utterance });
+    }
+    bus.publishEvent('lifecycle', { type: 'call.ended', v: PROTOCOL_VERSION, callId: call.callId, timelineMs: 60, reason: 'caller-hangup', durationMs: 60 });
+    await runtime.drain(5000);
+    expect(seen).toHaveLength(50);
+    expect(runtime.activeCalls).toBe(0);
+  });
+
+  it('turns a failing handler into an error event for the call', async () => {
+    const claimSubject = `test.claim.${randomUUID()}`;
+    const runtime = new StageRuntime({ stage: 'tts', bus, log, maxCalls: 2, claimSubject, handler: () => Promise.reject(new Error('boom')) });
+    runtime.start();
+    await bus.flush();
+    const call = descriptor();
+    const errors = bus.subscribeEvents(call.callId, 'error');
+    await bus.flush();
+    expect((await claimStage(bus, 'tts', call, { subject: claimSubject })).ok).toBe(true);
+    for await (const { event } of errors) {
+      expect(event).toMatchObject({ type: 'error', stage: 'tts', code: 'AUDEXLY_ERR_INTERNAL', callId: call.callId });
+      break;
+    }
+    errors.unsubscribe();
+    bus.publishEvent('lifecycle', { type: 'call.ended', v: PROTOCOL_VERSION, callId: call.callId, timelineMs: 1, reason: 'caller-hangup', durationMs: 1 });
+    await runtime.drain(5000);
+    expect(runtime.activeCalls).toBe(0);
+  });
+});

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, type CallDescriptor, type Stage } from '@audexly/protocol';
+import { ClaimServer, type Bus } from '@audexly/bus';
+import { Gauge, Counter, type Logger, type Registry } from '@audexly/telemetry';
+import { StageCall } from './stage-call.js';
+
+/**
+ * A stage's work for one call. Create the call's subscriptions (`call.events`, `call.audio`)
+ * before the first `await`: the claim is answered right after the synchronous part returns, and
+ * the gateway starts the call then. Resolve when the call's work is done (loops end on their own
+ * when the call ends).
+ */
+export type CallHandler = (call: StageCall) => Promise<void>;
+
+export interface StageRuntimeOptions {
+  stage: Stage;
+  bus: Bus;
+  log: Logger;
+  handler: CallHandler;
+  maxCalls: number;
+  instanceId?: string;
+  /** A call that never ends (gateway lost) is given up after this long. */
+  maxCallMs?: number;
+  metrics?: Registry;
+  /** Claim subject override (tests); `svc.<stage>.claim` by default. */
+  claimSubject?: string;
+}
+
+/** Claims calls for a stage and runs the handler once per call, within the load limit. */
+export class StageRuntime {
+  readonly instanceId: string;
+  private readonly claims: ClaimServer;
+  private readonly calls = new Map<string, { call: StageCall; done: Promise<void> }>();
+  private readonly callsGauge: Gauge | undefined;
+  private readonly failures: Counter | undefined;
+
+  constructor(private readonly options: StageRuntimeOptions) {
+    this.instanceId = options.instanceId ?? `${options.stage}-${randomUUID().slice(0, 8)}`;
+    this.claims = new ClaimServer(options.bus, {
+      stage: options.stage,
+      instanceId: this.instanceId,
+      maxCalls: options.maxCalls,
+      onClaim: (descriptor) => this.take(descriptor),
+      subject: options.claimSubject,
+    });
+    if (options.metrics) {
+      this.callsGauge = new Gauge({ name: 'audexly_stage_active_calls', help: 'Calls this instance holds', registers: [options.metrics] });
+      this.failures = new Counter({ name: 'audexly_stage_call_failures_total', help: 'Calls whose handler failed', registers: [options.metrics] });
+    }
+  }
+
+  start(): void {
+    this.claims.start();
+    this.options.log.info({ stage: this.options.stage, instanceId: this.instanceId, maxCalls: this.options.maxCalls }, 'taking calls');
+  }
+
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  /**
+   * Stops taking calls, lets live calls finish until `deadlineMs`, then gives up the rest.
+   */
+  async drain(deadlineMs: number): Promise<void> {
+    await this.claims.stop();
+    const all = Promise.all([...this.calls.values()].map((c) => c.done));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
+    const outcome = await Promise.race([all.then(() => 'done' as const), deadline]);
+    clearTimeout(timer);
+    if (outcome === 'deadline') {
+      this.options.log.warn({ calls: this.calls.size }, 'drain deadline passed, giving up live calls');
+      for (const { call } of this.calls.values()) call.abandon();
+      await all;
+    }
+  }
+
+  private take(descriptor: CallDescriptor): Promise<void> {
+    const { bus, log, stage, handler } = this.options;
+    const callLog = log.child({ callId: descriptor.callId });
+    const call = new StageCall(bus, stage, descriptor, callLog);
+    const lifecycle = bus.subscribeEvents(descriptor.callId, 'lifecycle');
+    const watchEnd = (async () => {
+      for await (const { event } of lifecycle) {
+        if (event.type === 'call.ended') {
+          lifecycle.unsubscribe();
+          await call.end(event);
+        }
+      }
+    })();
+    const guard = setTimeout(() => {
+      callLog.warn('call exceeded its maximum duration without call.ended; giving it up');
+      lifecycle.unsubscribe();
+      call.abandon();
+    }, this.options.maxCallMs ?? 4 * 60 * 60 * 1000);
+
+    let work: Promise<void>;
+    try {
+      work = handler(call);
+    } catch (err) {
+      work = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const handled = work.catch((err: unknown) => {
+      this.failures?.inc();
+      call.error(ErrorCode.internal, `${stage} failed for this call`, { err });
+    });
+    const done = Promise.all([handled, watchEnd]).then(() => {
+      clearTimeout(guard);
+      this.calls.delete(descriptor.callId);
+      this.callsGauge?.set(this.calls.size);
+      this.claims.release(descriptor.callId);
+      callLog.debug('call released');
+    });
+    this.calls.set(descriptor.callId, { call, done });
+    this.callsGauge?.set(this.calls.size);
+    callLog.info({ stage }, 'call claimed');
+    return Promise.resolve();
+  }
+}
