@@ -1,0 +1,171 @@
+import { createStreamingResampler } from '@audexly/audio';
+import type { StreamingResampler } from '@audexly/audio';
+import { ErrorCode } from '@audexly/protocol';
+import type { SarvamAI, SarvamAIClient } from 'sarvamai';
+import { EventQueue } from '../event-queue.js';
+import type { SttEvent, SttProvider, SttSession, SttSessionOptions } from '../stt.js';
+import { messageOf, upstreamError } from '../upstream-error.js';
+
+type SttSocket = Awaited<ReturnType<SarvamAIClient['speechToTextStreaming']['connect']>>;
+type SttMessage = SarvamAI.SpeechToTextStreamingResponse;
+type ConnectArgs = Parameters<SarvamAIClient['speechToTextStreaming']['connect']>[0];
+
+/** Sarvam's classic model; the SDK's types only list saaras, the server still accepts it. */
+export const defaultSarvamSttModel = 'saarika:v2.5';
+
+/** Sarvam streaming STT over `/speech-to-text/ws`: one socket per call, one transcript per flush. */
+export class SarvamStreamingStt implements SttProvider {
+  readonly name = 'sarvam-streaming';
+  constructor(private readonly client: SarvamAIClient) {}
+
+  async openSession(options: SttSessionOptions): Promise<SttSession> {
+    // The socket takes 8 or 16 kHz; 24 kHz is resampled to 16 kHz on the way in.
+    const wireRate = options.sampleRate === 8000 ? 8000 : 16000;
+    const resampler = options.sampleRate === wireRate ? null : await createStreamingResampler(options.sampleRate, wireRate);
+    const session = new StreamingSttSession(wireRate, resampler, options.signal);
+    try {
+      const socket = await this.client.speechToTextStreaming.connect({
+        'language-code': options.language as ConnectArgs['language-code'],
+        model: (options.model || defaultSarvamSttModel) as ConnectArgs['model'],
+        input_audio_codec: 'pcm_s16le',
+        sample_rate: String(wireRate),
+        vad_signals: 'false',
+        flush_signal: 'true',
+        reconnectAttempts: 0,
+      });
+      session.attach(socket);
+    } catch (err) {
+      session.fail(err, 'could not open the Sarvam STT socket');
+    }
+    return session;
+  }
+}
+
+type Outgoing = { kind: 'audio'; data: string } | { kind: 'flush' };
+
+class StreamingSttSession implements SttSession {
+  private readonly events = new EventQueue<SttEvent>();
+  private readonly outbox: Outgoing[] = [];
+  private socket: SttSocket | null = null;
+  private open = false;
+  private finished = false;
+  private audioSinceFlush = false;
+  private readonly onAbort = (): void => this.shutdown(true);
+
+  constructor(
+    private readonly wireRate: number,
+    private readonly resampler: StreamingResampler | null,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    if (signal?.aborted) this.shutdown(true);
+    else signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  attach(socket: SttSocket): void {
+    if (this.finished) {
+      socket.close();
+      return;
+    }
+    this.socket = socket;
+    socket.on('open', () => {
+      this.open = true;
+      this.drain();
+    });
+    socket.on('message', (m) => this.onMessage(m));
+    socket.on('error', (err) => this.fail(err, 'Sarvam STT socket error'));
+    socket.on('close', (ev) => {
+      if (!this.finished) this.fail(ev, `Sarvam STT socket closed unexpectedly (code ${ev.code})`);
+    });
+    if (socket.readyState === 1) {
+      this.open = true;
+      this.drain();
+    }
+  }
+
+  push(pcm: Buffer): void {
+    if (this.finished) return;
+    const wire = this.resampler ? this.resampler.push(pcm) : pcm;
+    if (wire.byteLength === 0) return;
+    this.audioSinceFlush = true;
+    this.send({ kind: 'audio', data: wire.toString('base64') });
+  }
+
+  flush(): void {
+    if (this.finished) return;
+    if (!this.audioSinceFlush) {
+      // Nothing to transcribe: the server would not answer, so answer for it.
+      this.events.push({ type: 'final', text: '', language: null, audioSeconds: 0, providerMs: 0 });
+      return;
+    }
+    this.audioSinceFlush = false;
+    this.send({ kind: 'flush' });
+  }
+
+  close(): Promise<void> {
+    this.shutdown(true);
+    return Promise.resolve();
+  }
+
+  /** Ends the session with an error event (once). */
+  fail(cause: unknown, message: string): void {
+    if (this.finished) return;
+    const detail = cause instanceof Error ? `: ${messageOf(cause)}` : '';
+    this.events.push({ type: 'error', error: upstreamError(ErrorCode.sttUpstream, `${message}${detail}`, cause) });
+    this.shutdown();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<SttEvent> {
+    return this.events[Symbol.asyncIterator]();
+  }
+
+  private send(msg: Outgoing): void {
+    this.outbox.push(msg);
+    if (this.open) this.drain();
+  }
+
+  private drain(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    try {
+      for (let msg = this.outbox.shift(); msg; msg = this.outbox.shift()) {
+        if (msg.kind === 'audio') socket.transcribe({ audio: msg.data, sample_rate: this.wireRate, encoding: 'audio/wav' });
+        else socket.flush();
+      }
+    } catch (err) {
+      this.fail(err, 'could not send to the Sarvam STT socket');
+    }
+  }
+
+  private onMessage(m: SttMessage): void {
+    if (m.type === 'data' && 'transcript' in m.data) {
+      const d = m.data;
+      this.events.push({
+        type: 'final',
+        text: d.transcript,
+        language: d.language_code ?? null,
+        audioSeconds: d.metrics?.audio_duration ?? 0,
+        providerMs: Math.round((d.metrics?.processing_latency ?? 0) * 1000),
+      });
+    } else if (m.type === 'error') {
+      const d = m.data as { error?: string; message?: string; code?: string };
+      this.fail(m, `Sarvam STT error ${d.code ?? ''} ${d.error ?? d.message ?? ''}`.trim());
+    }
+  }
+
+  /** Stops everything; `discard` drops events not yet read (close and abort are quiet). */
+  private shutdown(discard = false): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.outbox.length = 0;
+    this.resampler?.destroy();
+    const socket = this.socket;
+    this.socket = null;
+    try {
+      socket?.close();
+    } catch {
+      // The socket was never open; nothing to close.
+    }
+    this.events.end(discard);
+  }
+}

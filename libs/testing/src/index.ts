@@ -1,0 +1,20 @@
+export { startFakeSarvam, type FakeSarvam } from './fake-sarvam/server.js';
+export {
+  defaultTranscript,
+  type FakeSarvamOptions,
+  type SarvamEndpoint,
+  type SarvamFailure,
+  type SarvamRequestLog,
+  type TranscriptFn,
+} from './fake-sarvam/types.js';
+export { startFakeOpenAI, type FakeOpenAI } from './fake-openai/server.js';
+export {
+  defaultReply,
+  type ChatMessage,
+  type FakeOpenAIOptions,
+  type FakeReply,
+  type OpenAIFailure,
+  type OpenAIRequestLog,
+} from './fake-openai/types.js';
+export { synthesizeSpeech, espeakVoiceFor, type SpeechRequest } from './espeak.js';
+export { speechFixture, loadSpeechFixture, type SpeechFixtureName } from './speech-fixtures.js';
