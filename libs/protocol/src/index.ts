@@ -10,3 +10,4 @@ export * from './control.js';
 export * from './error.js';
 export * from './claim.js';
 export * from './families.js';
+export * from './call-record.js';

@@ -27,6 +27,8 @@ export interface RunStageOptions {
   config: StageConfig;
   /** Builds the call handler once the bus is up (providers, caches, metrics). */
   createHandler(context: StageContext): CallHandler | Promise<CallHandler>;
+  /** Claim subject override (tests isolate themselves this way); `svc.<stage>.claim` by default. */
+  claimSubject?: string;
 }
 
 export interface RunningStage {
@@ -52,7 +54,7 @@ export async function startStage(options: RunStageOptions, log?: Logger): Promis
   const bus = await connectBus({ servers: config.NATS_URL, name: `${service}${config.INSTANCE_ID ? `-${config.INSTANCE_ID}` : ''}`, log });
   await provisionJetStream(bus);
   const handler = await options.createHandler({ bus, log, metrics });
-  const runtime = new StageRuntime({ stage, bus, log, handler, maxCalls: config.MAX_CALLS, instanceId: config.INSTANCE_ID, metrics });
+  const runtime = new StageRuntime({ stage, bus, log, handler, maxCalls: config.MAX_CALLS, instanceId: config.INSTANCE_ID, metrics, claimSubject: options.claimSubject });
   runtime.start();
   ready = true;
   log.info({ opsPort: ops.port }, `${stage} ready`);

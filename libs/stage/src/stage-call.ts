@@ -96,7 +96,7 @@ export class StageCall {
   }
 
   private track<T>(sub: BusSubscription<T>): BusSubscription<T> {
-    this.subscriptions.push(sub as BusSubscription<unknown>);
+    this.subscriptions.push(sub);
     return sub;
   }
 }

@@ -1,0 +1,68 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Bus } from '@audexly/bus';
+import { Counter, Histogram, LATENCY_BUCKETS_MS, type Logger, type Registry } from '@audexly/telemetry';
+import { sendError } from './api-error.js';
+import { PUBLIC_PATHS, registerAuth } from './auth.js';
+import { InvalidRecordError, type CallStore } from './call-store.js';
+import { callRoutes } from './routes/calls.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface ApiDependencies {
+  bus: Bus;
+  calls: CallStore;
+  log: Logger;
+  metrics: Registry;
+  /** Bearer token every non-public request must send; undefined leaves the API open. */
+  token: string | undefined;
+}
+
+/** The API's fastify app, not yet listening (tests may `inject` into it). */
+export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger = deps.log;
+  const app = Fastify({
+    loggerInstance: logger,
+    // Probes and scrapes every few seconds would drown the request log.
+    logController: new LogController({ disableRequestLogging: (request) => PUBLIC_PATHS.has(request.url.split('?')[0] ?? '') }),
+  });
+  observe(app, deps.metrics);
+  registerAuth(app, deps.token);
+
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof InvalidRecordError) {
+      request.log.error({ err }, 'invalid call record in the store');
+      return sendError(reply, 500, 'invalid_record', err.message);
+    }
+    const status = typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err }, 'request failed');
+      return sendError(reply, status, 'internal', 'internal error');
+    }
+    const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code.toLowerCase() : 'bad_request';
+    const message = err instanceof Error ? err.message : 'bad request';
+    return sendError(reply, status, code, message);
+  });
+
+  await app.register(healthRoutes(deps.bus, deps.metrics));
+  await app.register(callRoutes(deps.calls));
+  return app;
+}
+
+/** Request count and duration per route, for `/metrics`. */
+function observe(app: FastifyInstance, metrics: Registry): void {
+  const labelNames = ['method', 'route', 'status'] as const;
+  const requests = new Counter({ name: 'audexly_api_requests_total', help: 'HTTP requests answered', labelNames, registers: [metrics] });
+  const duration = new Histogram({
+    name: 'audexly_api_request_duration_ms',
+    help: 'Time to answer an HTTP request',
+    labelNames,
+    buckets: LATENCY_BUCKETS_MS,
+    registers: [metrics],
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    requests.inc(labels);
+    duration.observe(labels, reply.elapsedTime);
+    done();
+  });
+}
