@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import {
+  agentConfigSchema,
+  callDescriptorSchema,
+  claimReplySchema,
+  controlEventSchema,
+  familyOf,
+  familySchemas,
+  isRetryableStatus,
+  parseCallSubject,
+  PROTOCOL_VERSION,
+  replyEventSchema,
+  speechEventSchema,
+  subjects,
+  toCallId,
+  EVENT_FAMILIES,
+} from './index.js';
+
+describe('subjects', () => {
+  it('builds one subject per family under the call id', () => {
+    expect(subjects.audioIn('abc')).toBe('call.abc.audio.in');
+    expect(subjects.audioOut('abc')).toBe('call.abc.audio.out');
+    expect(subjects.audioSent('abc')).toBe('call.abc.audio.sent');
+    expect(subjects.speech('abc')).toBe('call.abc.speech');
+    expect(subjects.claim('stt')).toBe('svc.stt.claim');
+    expect(subjects.allEvents('abc')).toBe('call.abc.*');
+  });
+
+  it('refuses a call id that would break the subject', () => {
+    expect(() => subjects.speech('a.b')).toThrow(/not a valid call id/);
+    expect(() => subjects.speech('*')).toThrow();
+    expect(() => subjects.speech('')).toThrow();
+  });
+
+  it('derives a single-token call id from an Exotel call_sid', () => {
+    expect(toCallId('37ad7a2adfda919720942210af293270')).toBe('37ad7a2adfda919720942210af293270');
+    expect(toCallId(' a.b*c>d ')).toBe('a_b_c_d');
+    expect(() => toCallId('   ')).toThrow();
+  });
+
+  it('reads the call id and family back out of a subject', () => {
+    expect(parseCallSubject('call.abc.audio.in')).toEqual({ callId: 'abc', family: 'audio.in' });
+    expect(parseCallSubject('svc.stt.claim')).toBeUndefined();
+  });
+
+  it('maps every event type to its family', () => {
+    expect(familyOf('call.started')).toBe('lifecycle');
+    expect(familyOf('speech.final')).toBe('speech');
+    expect(familyOf('control.dtmf')).toBe('control');
+    expect(familyOf('error')).toBe('error');
+    expect(familyOf('teleport')).toBeUndefined();
+    expect(Object.keys(familySchemas).sort()).toEqual([...EVENT_FAMILIES].sort());
+  });
+});
+
+describe('schemas', () => {
+  const base = { v: PROTOCOL_VERSION, callId: 'c1', timelineMs: 10 };
+
+  it('fills agent defaults the product guide uses', () => {
+    const agent = agentConfigSchema.parse({ id: 'a', name: 'Reception', prompt: 'Be kind.' });
+    expect(agent.stt.model).toBe('saarika:v2.5');
+    expect(agent.tts).toMatchObject({ model: 'bulbul:v2', speaker: 'anushka' });
+    expect(agent.llm.model).toBe('gpt-4o-mini');
+    expect(agent.turn.endOfTurnSilenceMs).toBe(500);
+  });
+
+  it('accepts only the sample rates Exotel streams', () => {
+    const call = { callId: 'c', callSid: 'c', streamSid: 's', startedAt: 0, agent: { id: 'a', name: 'n', prompt: 'p' } };
+    expect(callDescriptorSchema.parse({ ...call, sampleRate: 16000 }).sampleRate).toBe(16000);
+    expect(callDescriptorSchema.safeParse({ ...call, sampleRate: 44100 }).success).toBe(false);
+  });
+
+  it('tells event types apart and rejects unknown ones and wrong versions', () => {
+    expect(speechEventSchema.parse({ ...base, type: 'speech.final', utterance: 1, text: 'hi', speechStartMs: 0, speechEndMs: 5, providerMs: 1, audioSeconds: 0.5 })).toMatchObject({ language: null });
+    expect(speechEventSchema.safeParse({ ...base, type: 'speech.teleport' }).success).toBe(false);
+    expect(replyEventSchema.safeParse({ ...base, v: 2, type: 'reply.segment', turn: 0, segment: 0, text: 'x' }).success).toBe(false);
+  });
+
+  it('rejects a DTMF digit Exotel cannot send', () => {
+    expect(controlEventSchema.safeParse({ ...base, type: 'control.dtmf', digit: '5' }).success).toBe(true);
+    expect(controlEventSchema.safeParse({ ...base, type: 'control.dtmf', digit: 'A' }).success).toBe(false);
+  });
+
+  it('parses both claim replies', () => {
+    expect(claimReplySchema.parse({ type: 'claim.accepted', v: 1, stage: 'stt', callId: 'c', instanceId: 'i' }).type).toBe('claim.accepted');
+    expect(claimReplySchema.parse({ type: 'claim.declined', v: 1, stage: 'tts', callId: 'c', instanceId: 'i', reason: 'full' }).type).toBe('claim.declined');
+  });
+
+  it('retries 5xx, 408 and 429 only', () => {
+    expect([500, 503, 408, 429, undefined].every(isRetryableStatus)).toBe(true);
+    expect([400, 401, 403, 404, 422].some(isRetryableStatus)).toBe(false);
+  });
+});
