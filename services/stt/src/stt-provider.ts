@@ -1,0 +1,16 @@
+import { createSarvamClient, FallbackStt, SarvamRestStt, SarvamStreamingStt, type SttProvider } from '@audexly/providers';
+import type { Logger } from '@audexly/telemetry';
+import type { SttConfig } from './config.js';
+
+/** The STT provider calls use, or why there is none (every turn then fails with an error event). */
+export type SttChoice = { provider: SttProvider } | { provider: null; reason: string };
+
+/** Sarvam streaming STT with REST fallback, from SARVAM_API_KEY / SARVAM_BASE_URL. */
+export function sttProviderFromConfig(config: Pick<SttConfig, 'SARVAM_API_KEY' | 'SARVAM_BASE_URL'>, log: Logger): SttChoice {
+  if (!config.SARVAM_API_KEY) {
+    log.warn('SARVAM_API_KEY is not set: speech-to-text is unavailable and every caller turn will fail with an error event');
+    return { provider: null, reason: 'speech-to-text is not configured (SARVAM_API_KEY is not set)' };
+  }
+  const client = createSarvamClient({ apiKey: config.SARVAM_API_KEY, baseUrl: config.SARVAM_BASE_URL });
+  return { provider: new FallbackStt(new SarvamStreamingStt(client), new SarvamRestStt(client)) };
+}

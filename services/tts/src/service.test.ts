@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimStage, connectBus, type AudioMessage, type Bus } from '@audexly/bus';
+import { AudexlyError, agentConfigSchema, AudioHeader, ErrorCode, PROTOCOL_VERSION, subjects, type AgentConfigInput, type CallDescriptor } from '@audexly/protocol';
+import type { TtsProvider } from '@audexly/providers';
+import { FakeTts } from '@audexly/providers/testing';
+import { createLogger } from '@audexly/telemetry';
+import { startFakeSarvam } from '@audexly/testing';
+import { startTtsService } from './service.js';
+
+const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const log = createLogger({ service: 'tts-test', level: 'silent' });
+const env = { NATS_URL: natsUrl, METRICS_PORT: '0', LOG_LEVEL: 'silent' };
+let bus: Bus;
+
+beforeAll(async () => {
+  bus = await connectBus({ servers: natsUrl, name: 'tts-test', log });
+});
+afterAll(async () => {
+  await bus.drain();
+});
+
+function descriptor(agent: Partial<AgentConfigInput> = {}): CallDescriptor {
+  const callId = `t${randomUUID().replace(/-/g, '')}`;
+  return {
+    callId, callSid: callId, streamSid: 's', accountSid: 'a', from: '', to: '', direction: 'inbound', sampleRate: 8000, customParameters: {}, startedAt: Date.now(),
+    agent: agentConfigSchema.parse({ id: 'a', name: 'A', prompt: 'p', ...agent }),
+  };
+}
+
+const base = (call: CallDescriptor) => ({ v: PROTOCOL_VERSION, callId: call.callId, timelineMs: 1 });
+
+function segment(call: CallDescriptor, turn: number, index: number, text: string): void {
+  bus.publishEvent('reply', { ...base(call), type: 'reply.segment', turn, segment: index, text });
+}
+
+interface Out {
+  turn: number;
+  segment: number;
+  seq: number;
+  rate: number;
+  last: boolean;
+  bytes: number;
+}
+
+function toOut(m: AudioMessage): Out {
+  return { turn: m.num(AudioHeader.turn, -1), segment: m.num(AudioHeader.segment, -1), seq: m.num(AudioHeader.seq, -1), rate: m.num(AudioHeader.sampleRate, -1), last: m.header(AudioHeader.last) === '1', bytes: m.data.byteLength };
+}
+
+/** Collects audio.out in the background; `until` waits for a matching message. */
+class AudioCollector {
+  readonly seen: Out[] = [];
+  private waiters: Array<() => void> = [];
+  readonly done: Promise<void>;
+  constructor(source: AsyncIterable<AudioMessage>) {
+    this.done = (async () => {
+      for await (const m of source) {
+        this.seen.push(toOut(m));
+        for (const w of this.waiters.splice(0)) w();
+      }
+    })();
+  }
+  async until(match: (o: Out) => boolean): Promise<Out[]> {
+    while (!this.seen.some(match)) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return this.seen;
+  }
+}
+
+async function withCall(provider: TtsProvider | undefined, agent: Partial<AgentConfigInput>, extraEnv: Record<string, string>, body: (call: CallDescriptor, audio: AudioCollector) => Promise<void>) {
+  const claimSubject = `test.tts.claim.${randomUUID()}`;
+  const running = await startTtsService({ ...env, ...extraEnv }, log, { provider, claimSubject });
+  const call = descriptor(agent);
+  const subscription = bus.subscribeAudio(subjects.audioOut(call.callId));
+  const audio = new AudioCollector(subscription);
+  try {
+    await bus.flush();
+    expect((await claimStage(bus, 'tts', call, { subject: claimSubject })).ok).toBe(true);
+    await body(call, audio);
+  } finally {
+    subscription.unsubscribe();
+    await audio.done;
+    bus.publishEvent('lifecycle', { ...base(call), type: 'call.ended', reason: 'caller-hangup', durationMs: 1 });
+    await running.stop();
+  }
+}
+
+const lastOf = (turn: number, seg: number) => (o: Out) => o.last && o.turn === turn && o.segment === seg;
+
+describe('tts service', () => {
+  it('speaks the segments of a turn in order on audio.out, each closed by a Last message', async () => {
+    const fake = new FakeTts({ msPerChar: 50, chunkMs: 100 });
+    await withCall(fake, { tts: { speaker: 'vidya', language: 'en-IN', pace: 1.1 } }, {}, async (call, audio) => {
+      segment(call, 1, 0, 'Your order ships tomorrow.');
+      segment(call, 1, 1, 'Anything else?');
+      const out = await audio.until(lastOf(1, 1));
+      expect(out.map((o) => o.seq)).toEqual(out.map((_, i) => i));
+      expect(out.every((o) => o.turn === 1 && o.rate === 8000)).toBe(true);
+      const lastIndexes = out.flatMap((o, i) => (o.last ? [i] : []));
+      expect(lastIndexes).toHaveLength(2);
+      const seg0 = out.slice(0, lastIndexes[0]! + 1);
+      const seg1 = out.slice(lastIndexes[0]! + 1);
+      expect(seg0.every((o) => o.segment === 0)).toBe(true);
+      expect(seg1.every((o) => o.segment === 1)).toBe(true);
+      expect(out.filter((o) => !o.last).every((o) => o.bytes > 0)).toBe(true);
+      // 50 ms of audio per character at 8 kHz, 16-bit.
+      const bytes0 = seg0.reduce((n, o) => n + o.bytes, 0);
+      expect(bytes0).toBe('Your order ships tomorrow.'.length * 50 * 16);
+      expect(fake.requests.map((r) => r.text)).toEqual(['Your order ships tomorrow.', 'Anything else?']);
+      expect(fake.requests[0]!.options).toMatchObject({ sampleRate: 8000, speaker: 'vidya', language: 'en-IN', pace: 1.1, model: 'bulbul:v2' });
+    });
+  });
+
+  it('stops a turn on control.interrupt, drops its queued segments, and speaks the next turn', async () => {
+    const fake = new FakeTts({ msPerChar: 60, chunkMs: 20, chunkDelayMs: 10 });
+    await withCall(fake, {}, {}, async (call, audio) => {
+      segment(call, 1, 0, 'This is a rather long sentence that takes many chunks to speak out loud.');
+      segment(call, 1, 1, 'And this one should never be spoken.');
+      await audio.until((o) => o.turn === 1 && !o.last);
+      bus.publishEvent('control', { ...base(call), type: 'control.interrupt', turn: 1, reason: 'barge-in' });
+      await bus.flush();
+      segment(call, 2, 0, 'Okay.');
+      const out = await audio.until(lastOf(2, 0));
+      const turn1 = out.filter((o) => o.turn === 1);
+      expect(turn1.some((o) => o.last)).toBe(false);
+      expect(turn1.every((o) => o.segment === 0)).toBe(true);
+      const firstTurn2 = out.findIndex((o) => o.turn === 2);
+      expect(out.slice(firstTurn2).every((o) => o.turn === 2)).toBe(true);
+      expect(fake.requests.map((r) => [r.text, r.completed])).toEqual([
+        ['This is a rather long sentence that takes many chunks to speak out loud.', false],
+        ['Okay.', true],
+      ]);
+    });
+  });
+
+  it('speaks a Hindi segment in Devanagari with the agent voice', async () => {
+    const fake = new FakeTts();
+    await withCall(fake, { tts: { language: 'hi-IN', speaker: 'anushka' } }, {}, async (call, audio) => {
+      segment(call, 0, 0, 'नमस्ते, मैं आपकी क्या मदद कर सकती हूँ?');
+      const out = await audio.until(lastOf(0, 0));
+      expect(out.filter((o) => !o.last).reduce((n, o) => n + o.bytes, 0)).toBeGreaterThan(0);
+      expect(fake.requests[0]).toMatchObject({ text: 'नमस्ते, मैं आपकी क्या मदद कर सकती हूँ?', options: { language: 'hi-IN' }, completed: true });
+    });
+  });
+
+  it('resamples when the provider speaks at another rate than the call', async () => {
+    const fake = new FakeTts({ msPerChar: 50 });
+    await withCall(fake, {}, { TTS_PROVIDER_SAMPLE_RATE: '16000' }, async (call, audio) => {
+      segment(call, 0, 0, 'Twenty characters!!!');
+      const out = await audio.until(lastOf(0, 0));
+      expect(fake.requests[0]!.options.sampleRate).toBe(16000);
+      // 1 s of audio at the call's 8 kHz, whatever the provider's rate.
+      expect(out.reduce((n, o) => n + o.bytes, 0)).toBe(16000);
+      expect(out.every((o) => o.rate === 8000)).toBe(true);
+    });
+  });
+
+  it('without SARVAM_API_KEY reports one tts error per turn and still closes every segment', async () => {
+    await withCall(undefined, {}, { SARVAM_API_KEY: '' }, async (call, audio) => {
+      const errors = bus.subscribeEvents(call.callId, 'error');
+      await bus.flush();
+      segment(call, 1, 0, 'One.');
+      segment(call, 1, 1, 'Two.');
+      const out = await audio.until(lastOf(1, 1));
+      expect(out).toEqual([
+        { turn: 1, segment: 0, seq: 0, rate: 8000, last: true, bytes: 0 },
+        { turn: 1, segment: 1, seq: 1, rate: 8000, last: true, bytes: 0 },
+      ]);
+      for await (const { event } of errors) {
+        expect(event).toMatchObject({ stage: 'tts', code: 'AUDEXLY_ERR_TTS_UPSTREAM', retryable: false, turn: 1 });
+        break;
+      }
+      errors.unsubscribe();
+    });
+  });
+
+  it('reports a provider failure for the turn, skips that segment with its Last message, and goes on', async () => {
+    const fake = new FakeTts();
+    const flaky: TtsProvider = {
+      name: 'flaky',
+      async openSession(options) {
+        const inner = await fake.openSession(options);
+        return {
+          synthesize: (text, signal) =>
+            text.startsWith('FAIL')
+              ? { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new AudexlyError(ErrorCode.ttsUpstream, 'Sarvam said no', { retryable: true })) }) }
+              : inner.synthesize(text, signal),
+          close: () => inner.close(),
+        };
+      },
+    };
+    await withCall(flaky, {}, {}, async (call, audio) => {
+      const errors = bus.subscribeEvents(call.callId, 'error');
+      await bus.flush();
+      segment(call, 3, 0, 'FAIL this one.');
+      segment(call, 3, 1, 'This one works.');
+      const out = await audio.until(lastOf(3, 1));
+      expect(out[0]).toMatchObject({ turn: 3, segment: 0, last: true, bytes: 0 });
+      expect(out.slice(1).every((o) => o.segment === 1)).toBe(true);
+      expect(out.slice(1, -1).every((o) => o.bytes > 0)).toBe(true);
+      for await (const { event } of errors) {
+        expect(event).toMatchObject({ stage: 'tts', code: 'AUDEXLY_ERR_TTS_UPSTREAM', retryable: true, turn: 3 });
+        break;
+      }
+      errors.unsubscribe();
+    });
+  });
+
+  it('speaks through Sarvam streaming TTS configured by SARVAM_API_KEY and SARVAM_BASE_URL', async () => {
+    const sarvam = await startFakeSarvam();
+    try {
+      await withCall(undefined, { tts: { language: 'hi-IN' } }, { SARVAM_API_KEY: 'test-key', SARVAM_BASE_URL: sarvam.url }, async (call, audio) => {
+        segment(call, 0, 0, 'नमस्ते, आप कैसे हैं?');
+        const out = await audio.until(lastOf(0, 0));
+        const bytes = out.filter((o) => !o.last).reduce((n, o) => n + o.bytes, 0);
+        expect(bytes).toBeGreaterThan(8000 * 2 * 0.3);
+        expect(bytes % 2).toBe(0);
+        const ws = sarvam.requests.find((r) => r.endpoint === 'tts-ws');
+        expect(ws?.texts.join('')).toContain('नमस्ते');
+      });
+    } finally {
+      await sarvam.close();
+    }
+  });
+});
