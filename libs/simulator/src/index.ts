@@ -1,0 +1,6 @@
+export { simulateCall, type SimulateCallOptions, type SimulatedCall, type TurnResult } from './simulate-call.js';
+export { PlayoutModel, type AdvanceResult } from './playout.js';
+export { checkOutbound, FRAME_BYTES, MAX_CHUNK_BYTES, type CheckResult, type CheckedMessage } from './checks.js';
+export { loadCallerAudio, type CallerAudioInput, type CallerTurnAudio } from './caller-audio.js';
+export { formatReport } from './report.js';
+export { apiReachable, fetchCallRecord, type CallRecordView, type FetchRecordOptions } from './call-record.js';

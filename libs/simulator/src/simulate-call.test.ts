@@ -1,0 +1,113 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { sineTone } from '@audexly/audio';
+import { checkOutbound } from './checks.js';
+import { simulateCall } from './simulate-call.js';
+
+interface FakeGateway {
+  url: string;
+  seen: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/**
+ * A stand-in gateway: greets on `start`, and answers each caller turn (a loud frame followed by
+ * a silent one) with 300 ms of audio and a mark. `chunkBytes` lets a test break Exotel's rules.
+ */
+async function fakeGateway(chunkBytes = 1600): Promise<FakeGateway> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const seen: Record<string, unknown>[] = [];
+  wss.on('connection', (ws: WebSocket) => {
+    let sid = '';
+    let speaking = false;
+    let turn = 0;
+    const speak = (ms: number, rate: number) => {
+      const pcm = sineTone(440, ms, rate, 0.2);
+      for (let o = 0; o < pcm.byteLength; o += chunkBytes) {
+        ws.send(JSON.stringify({ event: 'media', stream_sid: sid, media: { payload: pcm.subarray(o, o + chunkBytes).toString('base64') } }));
+      }
+      ws.send(JSON.stringify({ event: 'mark', stream_sid: sid, mark: { name: `t${turn}s0` } }));
+      turn++;
+    };
+    let rate = 8000;
+    ws.on('message', (data: Buffer) => {
+      const msg = JSON.parse(data.toString()) as { event: string; stream_sid: string; start: { media_format: { sample_rate: string } }; media: { payload: string } };
+      seen.push(msg);
+      if (msg.event === 'start') {
+        sid = msg.stream_sid;
+        rate = Number(msg.start.media_format.sample_rate);
+        speak(400, rate);
+      }
+      if (msg.event === 'media') {
+        const loud = Buffer.from(msg.media.payload, 'base64').some((b: number) => b !== 0);
+        if (loud) speaking = true;
+        else if (speaking) {
+          speaking = false;
+          speak(300, rate);
+        }
+      }
+    });
+  });
+  const port = (wss.address() as AddressInfo).port;
+  return { url: `ws://127.0.0.1:${port}/api/v1/telephony/exotel/stream`, seen, close: () => new Promise((r) => wss.close(() => r())) };
+}
+
+let server: FakeGateway | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('simulated Exotel caller', () => {
+  it('opens like Exotel, waits for the greeting, speaks each turn in real time, echoes marks and measures latency', async () => {
+    server = await fakeGateway();
+    const speech = sineTone(300, 500, 16000, 0.5); // resampled to 8 kHz by the simulator
+    const result = await simulateCall({ url: server.url, audio: [{ pcm: speech, sampleRate: 16000 }, { pcm: speech, sampleRate: 16000 }], quietMs: 300, answerTimeoutMs: 5000 });
+
+    expect(result.violations).toEqual([]);
+    expect(result.callSid).toMatch(/^[0-9a-f]{32}$/);
+    const [connected, start] = server.seen;
+    expect(connected).toEqual({ event: 'connected' });
+    expect(start).toMatchObject({ event: 'start', sequence_number: '1', stream_sid: result.streamSid, start: { call_sid: result.callSid, media_format: { sample_rate: '8000' } } });
+    const media = server.seen.filter((m) => m.event === 'media') as { sequence_number: string; media: { payload: string } }[];
+    for (const m of media) expect(Buffer.from(m.media.payload, 'base64').byteLength).toBe(1600);
+    const seqs = server.seen.slice(1).map((m) => Number(m.sequence_number));
+    seqs.forEach((s, i) => expect(s).toBe(i + 1));
+    expect(server.seen.at(-1)).toMatchObject({ event: 'stop', stop: { reason: 'callended' } });
+
+    expect(result.greetingLatencyMs).not.toBeNull();
+    expect(result.greetingAudioMs).toBe(400);
+    expect(result.turns).toHaveLength(2);
+    for (const t of result.turns) {
+      expect(t.answered).toBe(true);
+      expect(t.agentAudioMs).toBe(300);
+      expect(t.latencyMs).not.toBeNull();
+      expect(t.latencyMs!).toBeLessThan(1000);
+    }
+    expect(result.marksEchoed).toEqual(['t0s0', 't1s0', 't2s0']);
+    // The played PCM holds the agent audio in real time: at least greeting + both answers.
+    expect(result.agentPcm.byteLength).toBeGreaterThan((400 + 300 + 300) * 16);
+    expect(result.endedBy).toBe('caller');
+  });
+
+  it('reports chunks that break Exotel rules as violations', async () => {
+    server = await fakeGateway(1000);
+    const result = await simulateCall({ url: server.url, quietMs: 200 });
+    expect(result.violations.length).toBeGreaterThan(0);
+    expect(result.violations[0]).toContain('not a multiple of 320');
+  });
+});
+
+describe('outbound checks', () => {
+  it('accepts the three documented messages and rejects anything else', () => {
+    const sid = 'abc';
+    expect(checkOutbound(JSON.stringify({ event: 'media', stream_sid: sid, media: { payload: Buffer.alloc(640).toString('base64') } }), sid).violations).toEqual([]);
+    expect(checkOutbound(JSON.stringify({ event: 'mark', stream_sid: sid, mark: { name: 'x' } }), sid).violations).toEqual([]);
+    expect(checkOutbound(JSON.stringify({ event: 'clear', stream_sid: sid }), sid).violations).toEqual([]);
+    expect(checkOutbound(JSON.stringify({ event: 'clear', streamSid: sid }), sid).violations[0]).toContain('stream_sid');
+    expect(checkOutbound(JSON.stringify({ event: 'stop', stream_sid: sid }), sid).violations[0]).toContain('unexpected event');
+    expect(checkOutbound(JSON.stringify({ event: 'media', stream_sid: sid, media: { payload: Buffer.alloc(99_840 + 320).toString('base64') } }), sid).violations[0]).toContain('above 99 840');
+  });
+});

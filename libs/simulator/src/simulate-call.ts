@@ -1,0 +1,280 @@
+/**
+ * A simulated Exotel caller: connects like Exotel's Voicebot applet, streams caller speech in real
+ * time as ~100 ms `media` frames (silence between turns, as Exotel streams continuously), plays the
+ * agent's audio through a model of Exotel's playout buffer, echoes marks, honours `clear`, and
+ * checks every message the gateway sends.
+ */
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { checkOutbound } from './checks.js';
+import { loadCallerAudio, type CallerAudioInput, type CallerTurnAudio } from './caller-audio.js';
+import { PlayoutModel } from './playout.js';
+
+export interface SimulateCallOptions {
+  /** Gateway stream URL; `?sample-rate=` is added when missing. */
+  url: string;
+  /** Caller turns, in order: WAV files or PCM. */
+  audio?: CallerAudioInput[];
+  sampleRate?: 8000 | 16000 | 24000;
+  from?: string;
+  to?: string;
+  accountSid?: string;
+  customParameters?: Record<string, string>;
+  /** Caller frame length (default 100 ms). */
+  frameMs?: number;
+  /** Longest wait for the greeting to start and finish (default 20 s). */
+  greetingTimeoutMs?: number;
+  /** Longest wait, after a caller turn, for the agent's answer to finish (default 30 s). */
+  answerTimeoutMs?: number;
+  /** Agent audio done = playout idle and no new agent message for this long (default 1200 ms). */
+  quietMs?: number;
+  /** Wait for a greeting before the first turn (default true). */
+  expectGreeting?: boolean;
+  /** Progress lines (`console.log`-like). */
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface TurnResult {
+  /** 1-based caller turn. */
+  turn: number;
+  name: string;
+  speechMs: number;
+  /** End of the caller's speech (the file's last frame sent) → first agent audio; null if none came. */
+  latencyMs: number | null;
+  /** Agent audio received for this turn, ms. */
+  agentAudioMs: number;
+  /** The agent finished (played out and went quiet) before the timeout. */
+  answered: boolean;
+}
+
+export interface SimulatedCall {
+  callSid: string;
+  /** Audexly's call id: the call_sid (32 hex characters are already a valid id). */
+  callId: string;
+  streamSid: string;
+  sampleRate: number;
+  /** `start` sent → first agent audio; null if no greeting came. */
+  greetingLatencyMs: number | null;
+  greetingAudioMs: number;
+  turns: TurnResult[];
+  /** Echoed mark names, in order. */
+  marksEchoed: string[];
+  clears: number;
+  messages: { media: number; mark: number; clear: number };
+  /** Protocol rules the gateway broke; empty when it behaved. */
+  violations: string[];
+  /** What the caller heard from `start` on (silence included), PCM16LE at `sampleRate`. */
+  agentPcm: Buffer;
+  /** Who ended the call: `caller` (we sent stop) or `gateway` (it closed the socket first). */
+  endedBy: 'caller' | 'gateway';
+  close: { code: number; reason: string } | null;
+  durationMs: number;
+}
+
+const TICK_MS = 10;
+
+export async function simulateCall(options: SimulateCallOptions): Promise<SimulatedCall> {
+  const rate = options.sampleRate ?? 8000;
+  const frameMs = options.frameMs ?? 100;
+  const quietMs = options.quietMs ?? 1200;
+  const log = options.log ?? (() => undefined);
+  const frameBytes = Math.round((rate * frameMs) / 1000) * 2;
+  const turnsAudio: CallerTurnAudio[] = [];
+  for (const input of options.audio ?? []) turnsAudio.push(await loadCallerAudio(input, rate));
+
+  const callSid = randomBytes(16).toString('hex');
+  const streamSid = randomBytes(16).toString('hex');
+  const url = new URL(options.url);
+  if (!url.searchParams.has('sample-rate')) url.searchParams.set('sample-rate', String(rate));
+
+  const ws = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`gateway refused the WebSocket: HTTP ${res.statusCode}`)));
+  });
+
+  const now = () => performance.now();
+  const startedAt = now();
+  const playout = new PlayoutModel(rate, startedAt);
+  const violations: string[] = [];
+  const marksEchoed: string[] = [];
+  const messages = { media: 0, mark: 0, clear: 0 };
+  let clears = 0;
+  let seq = 0;
+  let chunk = 0;
+  let framesSent = 0;
+  let lastAgentMessageAt = -Infinity;
+  /** Phase 0 = greeting, n = answer to caller turn n. */
+  let phase = 0;
+  const firstAgentAudioAt: (number | null)[] = [null];
+  const agentBytes: number[] = [0];
+  let close: { code: number; reason: string } | null = null;
+  let speech: { pcm: Buffer; offset: number } | null = null;
+  let speechEndAt: number | null = null;
+
+  const send = (frame: object) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+  };
+  const addViolation = (v: string) => {
+    if (violations.length < 200) violations.push(v);
+  };
+
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) {
+      addViolation('binary frame from the gateway');
+      return;
+    }
+    const { message, violations: found } = checkOutbound(data.toString('utf8'), streamSid);
+    found.forEach(addViolation);
+    if (!message) return;
+    messages[message.event]++;
+    lastAgentMessageAt = now();
+    switch (message.event) {
+      case 'media':
+        playout.media(message.pcm);
+        firstAgentAudioAt[phase] ??= now();
+        agentBytes[phase] = (agentBytes[phase] ?? 0) + message.pcm.byteLength;
+        return;
+      case 'mark':
+        playout.mark(message.name);
+        return;
+      case 'clear': {
+        clears++;
+        const dropped = playout.clear();
+        log(`clear: dropped ${Math.round(dropped.droppedMs)} ms and ${dropped.droppedMarks.length} marks`);
+        return;
+      }
+    }
+  });
+  const closed = new Promise<void>((resolve) => {
+    ws.on('close', (code, reason) => {
+      close = { code, reason: reason.toString() };
+      resolve();
+    });
+  });
+  ws.on('error', (err) => log(`socket error: ${err.message}`));
+
+  // Exotel's opening.
+  send({ event: 'connected' });
+  send({
+    event: 'start',
+    sequence_number: String(++seq),
+    stream_sid: streamSid,
+    start: {
+      stream_sid: streamSid,
+      call_sid: callSid,
+      account_sid: options.accountSid ?? 'audexlysim',
+      from: options.from ?? '+919876543210',
+      to: options.to ?? '+918047491899',
+      custom_parameters: options.customParameters ?? {},
+      media_format: { encoding: 'audio/x-raw', sample_rate: String(rate), bit_rate: '16' },
+    },
+  });
+  log(`call ${callSid} started at ${rate} Hz`);
+
+  // One real-time loop: playout, mark echoes, and caller frames on a monotonic schedule.
+  const tick = () => {
+    const t = now();
+    for (const name of playout.advance(t).marks) {
+      marksEchoed.push(name);
+      send({ event: 'mark', sequence_number: String(++seq), stream_sid: streamSid, mark: { name } });
+    }
+    while (startedAt + (framesSent + 1) * frameMs <= t && ws.readyState === WebSocket.OPEN) {
+      let frame: Buffer;
+      if (speech) {
+        frame = Buffer.alloc(frameBytes);
+        speech.pcm.copy(frame, 0, speech.offset, Math.min(speech.offset + frameBytes, speech.pcm.byteLength));
+        speech.offset += frameBytes;
+        if (speech.offset >= speech.pcm.byteLength) {
+          speech = null;
+          speechEndAt = t;
+        }
+      } else {
+        frame = Buffer.alloc(frameBytes);
+      }
+      framesSent++;
+      chunk++;
+      send({ event: 'media', sequence_number: String(++seq), stream_sid: streamSid, media: { chunk: String(chunk), timestamp: String(Math.round(framesSent * frameMs)), payload: frame.toString('base64') } });
+    }
+  };
+  const timer = setInterval(tick, TICK_MS);
+
+  const isClosed = () => close !== null;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** Agent audio for `p` has come, fully played out, and gone quiet. */
+  const agentDone = (p: number) => firstAgentAudioAt[p] != null && !playout.pending && now() - lastAgentMessageAt >= quietMs;
+  const waitFor = async (cond: () => boolean, timeoutMs: number): Promise<boolean> => {
+    const deadline = now() + timeoutMs;
+    while (!cond()) {
+      if (isClosed() || options.signal?.aborted || now() > deadline) return false;
+      await sleep(20);
+    }
+    return true;
+  };
+
+  const turns: TurnResult[] = [];
+  let endedBy: 'caller' | 'gateway' = 'caller';
+  try {
+    if (options.expectGreeting ?? true) {
+      const ok = await waitFor(() => agentDone(0), options.greetingTimeoutMs ?? 20_000);
+      log(ok ? `greeting played (${Math.round(((agentBytes[0] ?? 0) / (rate * 2)) * 1000)} ms)` : 'no complete greeting before the timeout');
+    }
+    for (const [i, audio] of turnsAudio.entries()) {
+      if (isClosed() || options.signal?.aborted) break;
+      const turn = i + 1;
+      speechEndAt = null;
+      speech = { pcm: audio.pcm, offset: 0 };
+      log(`turn ${turn}: speaking ${audio.name} (${Math.round((audio.pcm.byteLength / (rate * 2)) * 1000)} ms)`);
+      await waitFor(() => speechEndAt !== null, (audio.pcm.byteLength / (rate * 2)) * 1000 + 5000);
+      const spokeUntil = speechEndAt ?? now();
+      // Agent audio that arrives while the caller speaks still counts for the previous answer.
+      phase = turn;
+      firstAgentAudioAt[phase] = null;
+      agentBytes[phase] = 0;
+      const done = await waitFor(() => agentDone(phase), options.answerTimeoutMs ?? 30_000);
+      // A gateway that hangs up after its answer has played out also answered.
+      const answered = done || (isClosed() && firstAgentAudioAt[phase] != null && !playout.pending);
+      const first = firstAgentAudioAt[phase] ?? null;
+      turns.push({
+        turn: phase,
+        name: audio.name,
+        speechMs: (audio.pcm.byteLength / (rate * 2)) * 1000,
+        latencyMs: first === null ? null : Math.round(first - spokeUntil),
+        agentAudioMs: Math.round(((agentBytes[phase] ?? 0) / (rate * 2)) * 1000),
+        answered,
+      });
+      log(`turn ${phase}: ${first === null ? 'no answer' : `answer after ${Math.round(first - spokeUntil)} ms`}`);
+    }
+  } finally {
+    if (isClosed()) {
+      endedBy = 'gateway';
+    } else {
+      send({ event: 'stop', sequence_number: String(++seq), stream_sid: streamSid, stop: { call_sid: callSid, account_sid: options.accountSid ?? 'audexlysim', reason: 'callended' } });
+      ws.close(1000, 'callended');
+      await Promise.race([closed, sleep(2000)]);
+      if (!isClosed()) ws.terminate();
+    }
+    clearInterval(timer);
+    tick();
+  }
+  const greetingAt = firstAgentAudioAt[0] ?? null;
+  return {
+    callSid,
+    callId: callSid,
+    streamSid,
+    sampleRate: rate,
+    greetingLatencyMs: greetingAt === null ? null : Math.round(greetingAt - startedAt),
+    greetingAudioMs: Math.round(((agentBytes[0] ?? 0) / (rate * 2)) * 1000),
+    turns,
+    marksEchoed,
+    clears,
+    messages,
+    violations,
+    agentPcm: playout.pcm(),
+    endedBy,
+    close,
+    durationMs: Math.round(now() - startedAt),
+  };
+}

@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Pacer, type PacerClock } from './pacer.js';
+
+/** A clock on vitest's fake timers. */
+const fakeClock: PacerClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+const RATE = 8000;
+const chunk100ms = () => Buffer.alloc(1600); // 100 ms at 8 kHz
+
+function setup(leadMs = 250) {
+  const sent: { at: number; kind: 'media' | 'mark'; playAt?: number; late?: boolean; name?: string }[] = [];
+  const pacer = new Pacer<null>({
+    sampleRate: RATE,
+    leadMs,
+    clock: fakeClock,
+    sendMedia: (_item, info) => sent.push({ at: Date.now(), kind: 'media', playAt: info.playAt, late: info.late }),
+    sendMark: (item) => sent.push({ at: Date.now(), kind: 'mark', name: item.name }),
+  });
+  return { pacer, sent };
+}
+
+describe('pacer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('never has more than the lead of audio sent ahead of the playout clock', () => {
+    const { pacer, sent } = setup(250);
+    for (let i = 0; i < 50; i++) pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    let maxAhead = 0;
+    for (let t = 0; t < 6000; t += 5) {
+      vi.advanceTimersByTime(5);
+      maxAhead = Math.max(maxAhead, pacer.bufferedMs());
+    }
+    expect(sent).toHaveLength(50);
+    expect(maxAhead).toBeLessThanOrEqual(250);
+    // Each chunk is sent no earlier than lead before it plays.
+    for (const s of sent) expect(s.playAt! - s.at).toBeLessThanOrEqual(250);
+  });
+
+  it('sends at real time on average: 5 s of audio takes about 5 s minus the lead', () => {
+    const { pacer, sent } = setup(250);
+    const start = Date.now();
+    for (let i = 0; i < 50; i++) pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    vi.advanceTimersByTime(10_000);
+    const span = sent.at(-1)!.at - start;
+    expect(span).toBeGreaterThanOrEqual(5000 - 250 - 100);
+    expect(span).toBeLessThanOrEqual(5000);
+    // Playout positions are contiguous: chunk i plays at start + i × 100 ms.
+    sent.forEach((s, i) => expect(s.playAt).toBe(start + i * 100));
+    expect(sent.some((s) => s.late)).toBe(false);
+  });
+
+  it('sends a mark right after the audio before it', () => {
+    const { pacer, sent } = setup(250);
+    for (let i = 0; i < 5; i++) pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    pacer.enqueue({ kind: 'mark', name: 't0s0', meta: null });
+    vi.advanceTimersByTime(1000);
+    expect(sent.map((s) => s.kind)).toEqual(['media', 'media', 'media', 'media', 'media', 'mark']);
+    expect(sent[5]!.at).toBe(sent[4]!.at);
+  });
+
+  it('clear drops the queue at once and restarts pacing from now', () => {
+    const { pacer, sent } = setup(250);
+    for (let i = 0; i < 30; i++) pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    vi.advanceTimersByTime(1000);
+    const before = sent.length;
+    expect(before).toBeLessThan(30);
+    const dropped = pacer.clear();
+    expect(dropped.length).toBe(30 - before);
+    expect(pacer.queued).toBe(0);
+    expect(pacer.bufferedMs()).toBe(0);
+    vi.advanceTimersByTime(5000);
+    expect(sent.length).toBe(before);
+    pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    expect(sent.length).toBe(before + 1);
+    expect(sent.at(-1)!.playAt).toBe(Date.now());
+  });
+
+  it('sends a chunk longer than the lead when nothing is buffered', () => {
+    const { pacer, sent } = setup(50);
+    pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(100);
+    expect(sent).toHaveLength(2);
+  });
+});

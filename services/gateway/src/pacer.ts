@@ -1,0 +1,141 @@
+/**
+ * Sends agent audio to Exotel in real time with a bounded lead (exotel.md §4.3): never more than
+ * `leadMs` of audio sent and not yet played (one chunk at least), so a `clear` drops at most that
+ * much and Exotel never gets a multi-second blob. The playout model is a monotonic clock
+ * (`performance.now()` by default): `playEnd` is when everything sent so far finishes playing.
+ */
+
+/** A monotonic clock and timers; injectable so tests can drive time. */
+export interface PacerClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: PacerClock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface PacedMedia<M> {
+  kind: 'media';
+  pcm: Buffer;
+  meta: M;
+}
+
+export interface PacedMark<M> {
+  kind: 'mark';
+  name: string;
+  meta: M;
+}
+
+export type PacedItem<M> = PacedMedia<M> | PacedMark<M>;
+
+export interface SendInfo {
+  /** Clock time at which this chunk starts playing, per the playout model. */
+  playAt: number;
+  /** Audio duration of the chunk in ms. */
+  durationMs: number;
+  /** Sent more than `lateMs` after it was due. */
+  late: boolean;
+}
+
+export interface PacerOptions<M> {
+  sampleRate: number;
+  /** Most audio ahead of the playout clock, ms (default 250). */
+  leadMs?: number;
+  /** A chunk sent later than this after its due time counts as late (default 20). */
+  lateMs?: number;
+  clock?: PacerClock;
+  sendMedia(item: PacedMedia<M>, info: SendInfo): void;
+  sendMark(item: PacedMark<M>): void;
+}
+
+export class Pacer<M> {
+  private readonly queue: PacedItem<M>[] = [];
+  private readonly clock: PacerClock;
+  private readonly leadMs: number;
+  private readonly lateMs: number;
+  private readonly bytesPerMs: number;
+  private playEnd = -Infinity;
+  private timer: unknown = null;
+  private dueAt: number | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: PacerOptions<M>) {
+    this.clock = options.clock ?? systemClock;
+    this.leadMs = options.leadMs ?? 250;
+    this.lateMs = options.lateMs ?? 20;
+    this.bytesPerMs = (options.sampleRate * 2) / 1000;
+  }
+
+  /** Queues an item; media plays after everything queued before it, a mark follows that media. */
+  enqueue(item: PacedItem<M>): void {
+    if (this.stopped) return;
+    this.queue.push(item);
+    if (this.timer === null) this.pump();
+  }
+
+  /** Items waiting to be sent. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Audio sent but not yet played, per the model, in ms. */
+  bufferedMs(): number {
+    return Math.max(0, this.playEnd - this.clock.now());
+  }
+
+  /** Nothing waiting and nothing left to play. */
+  idle(): boolean {
+    return this.queue.length === 0 && this.bufferedMs() === 0;
+  }
+
+  /** Drops queued items and forgets audio buffered at Exotel (after sending `clear`). */
+  clear(): PacedItem<M>[] {
+    const dropped = this.queue.splice(0, this.queue.length);
+    this.cancelTimer();
+    this.playEnd = Math.min(this.playEnd, this.clock.now());
+    return dropped;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.queue.length = 0;
+    this.cancelTimer();
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.dueAt = null;
+  }
+
+  private pump(): void {
+    this.timer = null;
+    while (!this.stopped && this.queue.length > 0) {
+      const item = this.queue[0]!;
+      if (item.kind === 'mark') {
+        this.queue.shift();
+        this.options.sendMark(item);
+        continue;
+      }
+      const now = this.clock.now();
+      const durationMs = item.pcm.byteLength / this.bytesPerMs;
+      // Send once what is buffered plus this chunk fits in the lead (one chunk always fits).
+      const due = this.playEnd - Math.max(this.leadMs - durationMs, 0);
+      if (now < due) {
+        this.dueAt = due;
+        this.timer = this.clock.setTimeout(() => this.pump(), Math.max(1, Math.ceil(due - now)));
+        return;
+      }
+      const late = this.dueAt !== null && now - this.dueAt > this.lateMs;
+      this.dueAt = null;
+      this.queue.shift();
+      const playAt = Math.max(now, this.playEnd);
+      this.playEnd = playAt + durationMs;
+      this.options.sendMedia(item, { playAt, durationMs, late });
+    }
+  }
+}

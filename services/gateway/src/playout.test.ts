@@ -1,0 +1,60 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PacerClock } from './pacer.js';
+import { AgentPlayout } from './playout.js';
+
+const clock: PacerClock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+
+function setup() {
+  const out: string[] = [];
+  const playout = new AgentPlayout({
+    sampleRate: 8000,
+    clock,
+    sink: {
+      media: (pcm, ref) => out.push(`m${ref.turn}.${ref.segment}:${pcm.byteLength}`),
+      mark: (name) => out.push(`mark:${name}`),
+    },
+  });
+  return { playout, out };
+}
+
+describe('agent playout', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 0 }));
+  afterEach(() => vi.useRealTimers());
+
+  it('plays segments one after another even when the next one arrives early, each closed by its mark', () => {
+    const { playout, out } = setup();
+    playout.audio(0, 0, Buffer.alloc(1600), false);
+    playout.audio(0, 1, Buffer.alloc(3200), true); // arrives while segment 0 is still open
+    playout.audio(0, 0, Buffer.alloc(100), true);
+    vi.advanceTimersByTime(2000);
+    expect(out).toEqual(['m0.0:1600', 'm0.0:1600', 'mark:t0s0', 'm0.1:1600', 'm0.1:1600', 'mark:t0s1']);
+    expect(playout.markEchoed('t0s0')).toEqual({ turn: 0, segment: 0, audioMs: 200 });
+    expect(playout.markEchoed('t0s0')).toBeUndefined();
+    expect(playout.markEchoed('unknown-never-sent')).toBeUndefined();
+  });
+
+  it('ignores audio of a segment that already ended', () => {
+    const { playout, out } = setup();
+    playout.audio(1, 0, Buffer.alloc(1600), true);
+    vi.advanceTimersByTime(500);
+    expect(playout.audio(1, 0, Buffer.alloc(1600), true)).toBe(false);
+    vi.advanceTimersByTime(500);
+    expect(out).toEqual(['m1.0:1600', 'mark:t1s0']);
+  });
+
+  it('an interruption drops queued audio, reports heard segments and ignores the rest of the turn', () => {
+    const { playout, out } = setup();
+    playout.audio(2, 0, Buffer.alloc(1600), true);
+    playout.audio(2, 1, Buffer.alloc(16_000), true);
+    vi.advanceTimersByTime(150);
+    playout.markEchoed('t2s0');
+    expect(playout.isPlaying()).toBe(true);
+    const sentBefore = out.length;
+    expect(playout.interrupt(null)).toEqual({ turn: 2, heardSegments: [0] });
+    vi.advanceTimersByTime(2000);
+    expect(out.length).toBe(sentBefore);
+    expect(playout.audio(2, 2, Buffer.alloc(1600), true)).toBe(false);
+    expect(playout.audio(3, 0, Buffer.alloc(1600), true)).toBe(true);
+    expect(out.at(-2)).toBe('m3.0:1600');
+  });
+});
