@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { encodeWav } from '@audexly/audio';
+import { speechFixture } from '@audexly/testing';
 import { apiReachable, fetchCallRecord } from './call-record.js';
 import { formatReport } from './report.js';
 import { simulateCall } from './simulate-call.js';
@@ -21,7 +22,7 @@ async function main(): Promise<number> {
       url: { type: 'string', default: 'ws://127.0.0.1:8000/api/v1/telephony/exotel/stream' },
       rate: { type: 'string', default: '8000' },
       out: { type: 'string' },
-      api: { type: 'string' },
+      api: { type: 'string', default: 'http://127.0.0.1:3010' },
       'no-greeting': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '30000' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -36,9 +37,11 @@ async function main(): Promise<number> {
     console.error(`--rate must be 8000, 16000 or 24000\n${USAGE}`);
     return 2;
   }
+  // Without --audio the caller says "go forward ten meters" (a real recording) once.
+  const audio = values.audio.length > 0 ? values.audio : [speechFixture('goforward', rate === 8000 ? 8000 : 16000)];
   const result = await simulateCall({
     url: values.url,
-    audio: values.audio,
+    audio,
     sampleRate: rate,
     expectGreeting: !values['no-greeting'],
     answerTimeoutMs: Number(values.timeout),
