@@ -34,8 +34,55 @@ export const ttsConfigSchema = z.object({
 export const turnConfigSchema = z.object({
   /** Silence after speech that ends the caller's turn. */
   endOfTurnSilenceMs: z.number().int().min(100).max(5000).default(500),
-  /** Speech shorter than this is noise, not a turn. */
+  /** Speech shorter than this is noise, not a turn (and interrupts nothing). */
   minSpeechMs: z.number().int().min(0).max(2000).default(200),
+  /** Caller speech over the agent interrupts it (barge-in). */
+  bargeIn: z.boolean().default(true),
+});
+
+/** An HTTP tool the model may call: POST JSON arguments to `url`, the JSON answer goes back to the model. */
+export const webhookToolSchema = z.object({
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
+  description: z.string().min(1),
+  url: z.url(),
+  /** JSON schema of the arguments (OpenAI function parameters). */
+  parameters: z.record(z.string(), z.unknown()).default({ type: 'object', properties: {} }),
+  timeoutMs: z.number().int().min(100).max(30_000).default(5000),
+  /** Extra request headers (e.g. an API key of the called system). Secret: never logged. */
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+export const toolsConfigSchema = z.object({
+  /** Offer the model `end_call` (says goodbye, then hangs up). */
+  endCall: z.boolean().default(true),
+  /** Offer `transfer_call` to this E.164 number; null = no transfers. */
+  transferNumber: z.string().nullable().default(null),
+  webhooks: z.array(webhookToolSchema).default([]),
+});
+
+export const dtmfConfigSchema = z.object({
+  /** Collect digits until the terminator or the timeout, then give them to the model as one input. */
+  terminator: z.string().regex(/^[#*]$/).default('#'),
+  timeoutMs: z.number().int().min(500).max(30_000).default(3000),
+  maxDigits: z.number().int().min(1).max(64).default(20),
+});
+
+export const limitsConfigSchema = z.object({
+  /** Caller silent this long after the agent finished: re-prompt. */
+  idleRepromptMs: z.number().int().min(1000).default(8000),
+  /** Caller silent this long: say goodbye and hang up. */
+  idleHangupMs: z.number().int().min(2000).default(25_000),
+  /** Hard limit of a call (Exotel's own is 60 min). */
+  maxCallMs: z.number().int().min(10_000).default(30 * 60 * 1000),
+});
+
+/** Fixed phrases, synthesised once per agent, voice and rate (greeting cache). */
+export const phrasesConfigSchema = z.object({
+  apology: z.string().default("Sorry, I'm having trouble right now. Could you say that again?"),
+  goodbye: z.string().default('Thank you for calling. Goodbye!'),
+  idlePrompt: z.string().default('Are you still there?'),
+  /** Played when no instance of a stage can take the call. */
+  noCapacity: z.string().default('Sorry, all our lines are busy right now. Please call again in a few minutes.'),
 });
 
 /** An agent as every stage sees it: a snapshot travels with each claim. */
@@ -51,6 +98,10 @@ export const agentConfigSchema = z.object({
   llm: llmConfigSchema.prefault({}),
   tts: ttsConfigSchema.prefault({}),
   turn: turnConfigSchema.prefault({}),
+  tools: toolsConfigSchema.prefault({}),
+  dtmf: dtmfConfigSchema.prefault({}),
+  limits: limitsConfigSchema.prefault({}),
+  phrases: phrasesConfigSchema.prefault({}),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;

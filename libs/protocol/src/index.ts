@@ -11,3 +11,4 @@ export * from './error.js';
 export * from './claim.js';
 export * from './families.js';
 export * from './call-record.js';
+export * from './numbers.js';

@@ -91,3 +91,18 @@ describe('schemas', () => {
     expect([400, 401, 403, 404, 422].some(isRetryableStatus)).toBe(false);
   });
 });
+
+describe('phone numbers', () => {
+  it('normalises what Exotel sends to E.164', async () => {
+    const { toE164, numberKey } = await import('./numbers.js');
+    expect(toE164('+919876543210')).toBe('+919876543210');
+    expect(toE164('09876543210')).toBe('+919876543210');
+    expect(toE164('9876543210')).toBe('+919876543210');
+    expect(toE164('08047491899')).toBe('+918047491899');
+    expect(toE164('080 4749 1899')).toBe('+918047491899');
+    expect(toE164('0091 98765 43210')).toBe('+919876543210');
+    expect(toE164('+1 (415) 555-0100')).toBe('+14155550100');
+    expect(toE164('not a number')).toBeUndefined();
+    expect(numberKey('+918047491899')).toBe('918047491899');
+  });
+});
