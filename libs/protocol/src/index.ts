@@ -12,3 +12,4 @@ export * from './claim.js';
 export * from './families.js';
 export * from './call-record.js';
 export * from './numbers.js';
+export * from './heartbeat.js';

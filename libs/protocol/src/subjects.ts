@@ -53,6 +53,10 @@ export const subjects = {
   allEvents: (callId: string) => call(callId, '*'),
   /** Claim requests for one stage; instances of the stage listen in a queue group named after it. */
   claim: (stage: Stage) => `svc.${stage}.claim`,
+  /** Liveness and load of each instance of a stage ({@link StageHeartbeat}). */
+  heartbeat: (stage: Stage) => `svc.${stage}.heartbeat`,
+  /** Every stage's heartbeats. */
+  allHeartbeats: () => 'svc.*.heartbeat',
 } as const;
 
 /**

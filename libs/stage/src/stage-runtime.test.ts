@@ -66,3 +66,31 @@ describe('stage runtime', () => {
     expect(runtime.activeCalls).toBe(0);
   });
 });
+
+describe('stage heartbeats', () => {
+  it('an instance announces itself and the calls it holds, and stops when silenced', async () => {
+    const { subjects, stageHeartbeatSchema } = await import('@audexly/protocol');
+    const claimSubject = `test.claim.${randomUUID()}`;
+    const runtime = new StageRuntime({ stage: 'recorder', bus, log, maxCalls: 3, claimSubject, heartbeatMs: 50, handler: (call) => call.ended.then(() => undefined) });
+    const beats = bus.nc.subscribe(subjects.heartbeat('recorder'));
+    runtime.start();
+    await bus.flush();
+    const call = descriptor();
+    expect((await claimStage(bus, 'recorder', call, { subject: claimSubject })).ok).toBe(true);
+    let sawCall = false;
+    for await (const msg of beats) {
+      const beat = stageHeartbeatSchema.parse(msg.json());
+      if (beat.instanceId !== runtime.instanceId) continue;
+      expect(beat).toMatchObject({ stage: 'recorder', maxCalls: 3, accepting: true });
+      if (beat.calls.includes(call.callId)) {
+        expect(beat.activeCalls).toBe(1);
+        sawCall = true;
+        break;
+      }
+    }
+    beats.unsubscribe();
+    expect(sawCall).toBe(true);
+    bus.publishEvent('lifecycle', { type: 'call.ended', v: PROTOCOL_VERSION, callId: call.callId, timelineMs: 1, reason: 'caller-hangup', durationMs: 1 });
+    await runtime.drain(5000);
+  });
+});

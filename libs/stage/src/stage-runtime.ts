@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, type CallDescriptor, type Stage } from '@audexly/protocol';
+import { ErrorCode, HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION, subjects, type CallDescriptor, type Stage, type StageHeartbeat } from '@audexly/protocol';
 import { ClaimServer, type Bus } from '@audexly/bus';
 import { Gauge, Counter, type Logger, type Registry } from '@audexly/telemetry';
 import { StageCall } from './stage-call.js';
@@ -24,6 +24,8 @@ export interface StageRuntimeOptions {
   metrics?: Registry;
   /** Claim subject override (tests); `svc.<stage>.claim` by default. */
   claimSubject?: string;
+  /** Heartbeat period; {@link HEARTBEAT_INTERVAL_MS} by default. */
+  heartbeatMs?: number;
 }
 
 /** Claims calls for a stage and runs the handler once per call, within the load limit. */
@@ -33,6 +35,8 @@ export class StageRuntime {
   private readonly calls = new Map<string, { call: StageCall; done: Promise<void> }>();
   private readonly callsGauge: Gauge | undefined;
   private readonly failures: Counter | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private accepting = false;
 
   constructor(private readonly options: StageRuntimeOptions) {
     this.instanceId = options.instanceId ?? `${options.stage}-${randomUUID().slice(0, 8)}`;
@@ -51,6 +55,10 @@ export class StageRuntime {
 
   start(): void {
     this.claims.start();
+    this.accepting = true;
+    this.beat();
+    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
+    this.heartbeat.unref();
     this.options.log.info({ stage: this.options.stage, instanceId: this.instanceId, maxCalls: this.options.maxCalls }, 'taking calls');
   }
 
@@ -62,6 +70,7 @@ export class StageRuntime {
    * Stops taking calls, lets live calls finish until `deadlineMs`, then gives up the rest.
    */
   async drain(deadlineMs: number): Promise<void> {
+    this.accepting = false;
     await this.claims.stop();
     const all = Promise.all([...this.calls.values()].map((c) => c.done));
     let timer: NodeJS.Timeout | undefined;
@@ -73,6 +82,30 @@ export class StageRuntime {
       for (const { call } of this.calls.values()) call.abandon();
       await all;
     }
+    clearInterval(this.heartbeat);
+  }
+
+  /** Stops heartbeats at once, as a crashed instance would (tests of failover). */
+  silence(): void {
+    clearInterval(this.heartbeat);
+  }
+
+  /** `svc.<stage>.heartbeat`: alive, load, and the calls held (the gateway re-claims calls of silent instances). */
+  private beat(): void {
+    const { bus, stage, maxCalls } = this.options;
+    if (bus.nc.isClosed()) return;
+    const beat: StageHeartbeat = {
+      type: 'stage.heartbeat',
+      v: PROTOCOL_VERSION,
+      stage,
+      instanceId: this.instanceId,
+      activeCalls: this.calls.size,
+      maxCalls,
+      accepting: this.accepting && this.calls.size < maxCalls,
+      calls: [...this.calls.keys()],
+      at: Date.now(),
+    };
+    bus.nc.publish(subjects.heartbeat(stage), JSON.stringify(beat));
   }
 
   private take(descriptor: CallDescriptor): Promise<void> {
