@@ -4,10 +4,12 @@ import type { CallHandler } from '@audexly/stage';
 import { SpeechSegmenter } from './speech-segmenter.js';
 import type { SttChoice } from './stt-provider.js';
 import { Transcriber } from './transcriber.js';
+import { createVad, type VadChoice } from './vad-choice.js';
 
 export interface SttHandlerOptions {
   stt: SttChoice;
   preRollMs: number;
+  vad: VadChoice;
 }
 
 /**
@@ -18,8 +20,9 @@ export function createSttHandler(options: SttHandlerOptions): CallHandler {
   return async (call) => {
     const audio = call.audio(subjects.audioIn(call.callId));
     const { agent, sampleRate } = call.call;
-    const segmenter = new SpeechSegmenter({ sampleRate, turn: agent.turn, preRollMs: options.preRollMs });
     const transcriber = new Transcriber(call, options.stt);
+    const vad = await createVad(options.vad, sampleRate, call.log);
+    const segmenter = new SpeechSegmenter({ sampleRate, turn: agent.turn, preRollMs: options.preRollMs, vad });
     let utterance = 0;
     let speechStartMs = 0;
     let nextTimelineMs: number | null = null;
@@ -47,6 +50,7 @@ export function createSttHandler(options: SttHandlerOptions): CallHandler {
         }
       }
     } finally {
+      vad.close?.();
       await transcriber.close();
     }
   };

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { silence, sineTone } from '@audexly/audio';
+import { resample, silence, sineTone } from '@audexly/audio';
 import { loadSpeechFixture } from '@audexly/testing';
+import { SileroVad } from './silero-vad.js';
 import { SpeechSegmenter, type SegmenterAction } from './speech-segmenter.js';
+import { EnergyVad, type VoiceActivityDetector } from './vad.js';
 
 const turn = { minSpeechMs: 200, endOfTurnSilenceMs: 500 };
 
@@ -26,6 +28,72 @@ async function run(segmenter: SpeechSegmenter, pcm: Buffer, rate: number): Promi
   }
   return actions;
 }
+
+type Rate = 8000 | 16000 | 24000;
+
+/** A speech fixture at any call rate: 8k and 16k as recorded, 24k resampled from 16k. */
+async function fixture(name: 'goforward' | 'numbers', rate: Rate): Promise<Buffer> {
+  const { pcm } = await loadSpeechFixture(name, rate === 8000 ? 8000 : 16000);
+  return rate === 24000 ? resample(pcm, 16000, 24000) : pcm;
+}
+
+async function vadOf(kind: 'silero' | 'energy', rate: Rate): Promise<VoiceActivityDetector> {
+  return kind === 'silero' ? SileroVad.create({ sampleRate: rate }) : new EnergyVad({ sampleRate: rate });
+}
+
+describe('speech segmenter with Silero VAD on recorded speech', () => {
+  // Truth from the recordings' levels: "go forward ten meters" 0.50–2.36 s (ends in a faint "s");
+  // the numbers 0.50–3.45 s over -46 dBFS of background noise from the first sample.
+  const truth = { goforward: { start: 500, end: 2360 }, numbers: { start: 500, end: 3450 } };
+  for (const name of ['goforward', 'numbers'] as const) {
+    for (const rate of [8000, 16000, 24000] as const) {
+      it(`finds the speech of "${name}" at ${rate} Hz within 150 ms at the start and 200 ms at the end`, async () => {
+        const pcm = await fixture(name, rate);
+        const leadMs = 1000;
+        const vad = await vadOf('silero', rate);
+        const actions = await run(new SpeechSegmenter({ sampleRate: rate, turn, vad }), Buffer.concat([silence(leadMs, rate), pcm, silence(1500, rate)]), rate);
+        vad.close?.();
+        const starts = actions.filter((a) => a.type === 'start');
+        const ends = actions.filter((a) => a.type === 'end');
+        expect(starts).toHaveLength(1);
+        expect(ends).toHaveLength(1);
+        expect(Math.abs(starts[0]!.speechStartMs - (leadMs + truth[name].start))).toBeLessThan(150);
+        // Silero lets go of a trailing fricative early; the turn's audio still carries it to STT.
+        expect(Math.abs(ends[0]!.speechEndMs - (leadMs + truth[name].end))).toBeLessThan(200);
+      });
+    }
+  }
+
+  it('does not start a turn for a word fragment shorter than minSpeechMs (a false barge-in)', async () => {
+    const rate = 16000;
+    const pcm = await fixture('goforward', rate);
+    // 160 ms of real speech: the onset of "go", which Silero does classify as speech.
+    const fragment = pcm.subarray(500 * 32, 660 * 32);
+    const vad = await vadOf('silero', rate);
+    const actions = await run(new SpeechSegmenter({ sampleRate: rate, turn: { minSpeechMs: 300, endOfTurnSilenceMs: 500 }, vad }), Buffer.concat([silence(500, rate), fragment, silence(1500, rate), pcm, silence(1000, rate)]), rate);
+    const starts = actions.filter((a) => a.type === 'start');
+    // Only the real utterance (which starts 500 ms into the recording that follows) is a turn.
+    expect(starts).toHaveLength(1);
+    expect(Math.abs(starts[0]!.speechStartMs - (500 + 160 + 1500 + 500))).toBeLessThan(150);
+  });
+
+  it('keeps one turn over a caller pause shorter than the end-of-turn silence, and splits at a longer one', async () => {
+    const rate = 8000;
+    // Just the spoken part of the recording (0.50–2.40 s), so the pauses below are the only gaps.
+    const said = (await fixture('goforward', rate)).subarray(500 * 16, 2400 * 16);
+    const turns = { minSpeechMs: 200, endOfTurnSilenceMs: 800 };
+    const count = async (pauseMs: number): Promise<SegmenterAction[]> =>
+      run(new SpeechSegmenter({ sampleRate: rate, turn: turns, vad: await vadOf('silero', rate) }), Buffer.concat([silence(500, rate), said, silence(pauseMs, rate), said, silence(1500, rate)]), rate);
+    const short = await count(400);
+    expect(short.filter((a) => a.type === 'start')).toHaveLength(1);
+    const ends = short.filter((a) => a.type === 'end');
+    expect(ends).toHaveLength(1);
+    // The turn ends with the second sentence, not the first.
+    expect(ends[0]!.speechEndMs).toBeGreaterThan(500 + 1900 + 400 + 1900 - 300);
+    const long = await count(1200);
+    expect(long.filter((a) => a.type === 'start')).toHaveLength(2);
+  });
+});
 
 describe('speech segmenter (VAD + turn detection)', () => {
   // "go forward ten meters": speech runs from about 0.50 s to 2.36 s of the file.

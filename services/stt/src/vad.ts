@@ -11,6 +11,8 @@ export interface VoiceActivityDetector {
   readonly frameSamples: number;
   /** True when the frame holds speech. */
   isSpeech(frame: Int16Array): boolean | Promise<boolean>;
+  /** Frees per-stream resources (e.g. a resampler); the detector is not used afterwards. */
+  close?(): void;
 }
 
 export interface EnergyVadOptions {

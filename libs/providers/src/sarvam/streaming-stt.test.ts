@@ -57,6 +57,32 @@ describe('SarvamStreamingStt', () => {
     await session.close();
   });
 
+  it('reopens the socket at the next utterance after Sarvam closes it for idling, without an error', async () => {
+    await sarvam.close();
+    sarvam = await startFakeSarvam({ transcripts: ['one', 'two'], sttIdleTimeoutMs: 200 });
+    const session = await stt().openSession({ sampleRate: 8000, language: 'en-IN', model: 'saarika:v2.5' });
+    session.push(Buffer.alloc(3200, 1));
+    session.flush();
+    expect(await nextEvent(session)).toMatchObject({ type: 'final', text: 'one' });
+    await vi.waitFor(() => expect(sarvam.requests.find((r) => r.endpoint === 'stt-ws')!.closed).toBe(true));
+    session.push(Buffer.alloc(1600, 2));
+    session.flush();
+    expect(await nextEvent(session)).toMatchObject({ type: 'final', text: 'two' });
+    const sockets = sarvam.requests.filter((r) => r.endpoint === 'stt-ws');
+    expect(sockets).toHaveLength(2);
+    expect(sockets[1]!.audio.byteLength).toBe(1600);
+    await session.close();
+  });
+
+  it('sends the agent model and language unknown, and reports the language Sarvam detected', async () => {
+    const session = await stt().openSession({ sampleRate: 16000, language: 'unknown', model: 'saaras:v3' });
+    session.push(Buffer.alloc(3200, 1));
+    session.flush();
+    expect(await nextEvent(session)).toMatchObject({ type: 'final', language: 'en-IN' });
+    expect(sarvam.requests.find((r) => r.endpoint === 'stt-ws')!.params).toMatchObject({ 'language-code': 'unknown', model: 'saaras:v3', sample_rate: '16000' });
+    await session.close();
+  });
+
   it('answers an empty turn with an empty final without asking Sarvam', async () => {
     const session = await stt().openSession({ sampleRate: 8000, language: 'hi-IN', model: 'saarika:v2.5' });
     session.flush();

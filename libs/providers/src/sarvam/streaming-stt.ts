@@ -13,7 +13,16 @@ type ConnectArgs = Parameters<SarvamAIClient['speechToTextStreaming']['connect']
 /** Sarvam's classic model; the SDK's types only list saaras, the server still accepts it. */
 export const defaultSarvamSttModel = 'saarika:v2.5';
 
-/** Sarvam streaming STT over `/speech-to-text/ws`: one socket per call, one transcript per flush. */
+/**
+ * Sarvam streaming STT over `/speech-to-text/ws`: one socket per call, one transcript per flush.
+ *
+ * Idle timeout: Sarvam closes a socket that receives nothing for a while (the limit is not
+ * documented for STT). Rather than streaming billed silence as a keepalive, a session whose socket
+ * closes (or errors) while idle — no audio since the last flush and no transcript outstanding —
+ * forgets it quietly and opens a new one when audio comes again; the audio queues meanwhile, and
+ * the connect overlaps the caller's speech. A close or error while an utterance is in flight fails
+ * the session with an error event.
+ */
 export class SarvamStreamingStt implements SttProvider {
   readonly name = 'sarvam-streaming';
   constructor(private readonly client: SarvamAIClient) {}
@@ -22,21 +31,23 @@ export class SarvamStreamingStt implements SttProvider {
     // The socket takes 8 or 16 kHz; 24 kHz is resampled to 16 kHz on the way in.
     const wireRate = options.sampleRate === 8000 ? 8000 : 16000;
     const resampler = options.sampleRate === wireRate ? null : await createStreamingResampler(options.sampleRate, wireRate);
-    const session = new StreamingSttSession(wireRate, resampler, options.signal);
-    try {
-      const socket = await this.client.speechToTextStreaming.connect({
+    const connect = (): Promise<SttSocket> =>
+      this.client.speechToTextStreaming.connect({
         'language-code': options.language as ConnectArgs['language-code'],
         model: (options.model || defaultSarvamSttModel) as ConnectArgs['model'],
         input_audio_codec: 'pcm_s16le',
         sample_rate: String(wireRate),
         vad_signals: 'false',
         flush_signal: 'true',
+        // Deliberately no SDK reconnects (its default is 30): a transparent reconnect would silently
+        // drop the audio already sent for the utterance, and its retries would hold the caller's turn
+        // for seconds. A failure mid-utterance is reported instead, and FallbackStt transcribes that
+        // utterance over REST from the audio it kept. An idle socket that closes is reopened lazily
+        // by this session at the next audio (see `connectionLost`).
         reconnectAttempts: 0,
       });
-      session.attach(socket);
-    } catch (err) {
-      session.fail(err, 'could not open the Sarvam STT socket');
-    }
+    const session = new StreamingSttSession(wireRate, resampler, connect, options.signal);
+    await session.connect();
     return session;
   }
 }
@@ -47,38 +58,75 @@ class StreamingSttSession implements SttSession {
   private readonly events = new EventQueue<SttEvent>();
   private readonly outbox: Outgoing[] = [];
   private socket: SttSocket | null = null;
+  private connecting = false;
   private open = false;
   private finished = false;
   private audioSinceFlush = false;
+  /** Flushes sent whose transcript has not arrived. */
+  private outstanding = 0;
   private readonly onAbort = (): void => this.shutdown(true);
 
   constructor(
     private readonly wireRate: number,
     private readonly resampler: StreamingResampler | null,
+    private readonly connectSocket: () => Promise<SttSocket>,
     private readonly signal: AbortSignal | undefined,
   ) {
     if (signal?.aborted) this.shutdown(true);
     else signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  attach(socket: SttSocket): void {
+  /** Opens a socket; a failure ends the session with an error event. */
+  async connect(): Promise<void> {
+    if (this.finished || this.socket || this.connecting) return;
+    this.connecting = true;
+    try {
+      this.attach(await this.connectSocket());
+    } catch (err) {
+      this.fail(err, 'could not open the Sarvam STT socket');
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  private attach(socket: SttSocket): void {
     if (this.finished) {
       socket.close();
       return;
     }
     this.socket = socket;
+    this.open = false;
     socket.on('open', () => {
+      if (this.socket !== socket) return;
       this.open = true;
       this.drain();
     });
-    socket.on('message', (m) => this.onMessage(m));
-    socket.on('error', (err) => this.fail(err, 'Sarvam STT socket error'));
-    socket.on('close', (ev) => {
-      if (!this.finished) this.fail(ev, `Sarvam STT socket closed unexpectedly (code ${ev.code})`);
+    socket.on('message', (m) => {
+      if (this.socket === socket) this.onMessage(m);
     });
+    socket.on('error', (err) => this.connectionLost(socket, err, 'Sarvam STT socket error'));
+    socket.on('close', (ev) => this.connectionLost(socket, ev, `Sarvam STT socket closed unexpectedly (code ${ev.code})`));
     if (socket.readyState === 1) {
       this.open = true;
       this.drain();
+    }
+  }
+
+  /** The socket went away: quietly when idle (reopened at the next audio), else the session fails. */
+  private connectionLost(socket: SttSocket, cause: unknown, message: string): void {
+    if (this.finished || this.socket !== socket) return;
+    // A socket that never opened is a connect failure, never an idle timeout.
+    const idle = this.open && this.outstanding === 0 && !this.audioSinceFlush && this.outbox.length === 0;
+    if (!idle) {
+      this.fail(cause, message);
+      return;
+    }
+    this.socket = null;
+    this.open = false;
+    try {
+      socket.close();
+    } catch {
+      // Already closed.
     }
   }
 
@@ -98,6 +146,7 @@ class StreamingSttSession implements SttSession {
       return;
     }
     this.audioSinceFlush = false;
+    this.outstanding++;
     this.send({ kind: 'flush' });
   }
 
@@ -121,6 +170,12 @@ class StreamingSttSession implements SttSession {
   private send(msg: Outgoing): void {
     this.outbox.push(msg);
     if (this.open) this.drain();
+    else if (!this.socket && !this.connecting) this.reconnect();
+  }
+
+  private reconnect(): void {
+    // connect() never rejects: it reports a failure as the session's error event.
+    void this.connect();
   }
 
   private drain(): void {
@@ -139,6 +194,7 @@ class StreamingSttSession implements SttSession {
   private onMessage(m: SttMessage): void {
     if (m.type === 'data' && 'transcript' in m.data) {
       const d = m.data;
+      this.outstanding = Math.max(0, this.outstanding - 1);
       this.events.push({
         type: 'final',
         text: d.transcript,

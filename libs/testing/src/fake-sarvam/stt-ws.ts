@@ -10,7 +10,8 @@ import type { SarvamFailure, SarvamRequestLog } from './types.js';
  * `flush_signal=true`) answers one `data` message with `metrics`; `vad_signals=true` adds
  * START_SPEECH/END_SPEECH events.
  */
-export function serveSttSocket(state: FakeSarvamState, ws: WebSocket, req: IncomingMessage, log: SarvamRequestLog, failure: SarvamFailure | undefined): void {
+export function serveSttSocket(state: FakeSarvamState, ws: WebSocket, req: IncomingMessage, log: SarvamRequestLog, scripted: SarvamFailure | undefined): void {
+  let failure = scripted;
   const query = new URL(req.url ?? '/', 'http://fake').searchParams;
   const rate = Number(query.get('sample_rate') ?? 16000);
   const flushSignal = query.get('flush_signal') === 'true';
@@ -25,7 +26,20 @@ export function serveSttSocket(state: FakeSarvamState, ws: WebSocket, req: Incom
   const vadEvent = (signal: 'START_SPEECH' | 'END_SPEECH'): void =>
     send({ type: 'events', data: { event_type: 'vad', timestamp: new Date().toISOString(), signal_type: signal, occured_at: Date.now() / 1000 } });
 
+  const idleMs = state.options.sttIdleTimeoutMs;
+  let idleTimer: NodeJS.Timeout | null = null;
+  const armIdle = (): void => {
+    if (idleMs === undefined) return;
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => ws.close(1008, 'idle timeout'), idleMs);
+  };
+  armIdle();
+  ws.on('close', () => {
+    if (idleTimer) clearTimeout(idleTimer);
+  });
+
   ws.on('message', (raw: Buffer) => {
+    armIdle();
     let msg: { audio?: { data?: string }; type?: string };
     try {
       msg = JSON.parse(raw.toString('utf8')) as typeof msg;
@@ -48,6 +62,12 @@ export function serveSttSocket(state: FakeSarvamState, ws: WebSocket, req: Incom
       }
       if (failure && 'error' in failure) {
         send({ type: 'error', data: { error: failure.error, code: 'internal_server_error' } });
+        return;
+      }
+      if (failure && 'stall' in failure) {
+        failure = undefined;
+        utterance = [];
+        speaking = false;
         return;
       }
       const audio = Buffer.concat(utterance);

@@ -17,6 +17,11 @@ export interface FakeSarvamOptions {
   transcripts?: Array<string> | TranscriptFn;
   /** Delay before an STT answer (REST or WS); default 0. */
   sttLatencyMs?: number;
+  /**
+   * STT WS: close a socket that received no message for this long, with code 1008 (an idle timeout,
+   * as Sarvam's realtime endpoint does); default: never.
+   */
+  sttIdleTimeoutMs?: number;
   /** Delay before the first TTS audio (REST or WS); default 0. */
   ttsFirstByteMs?: number;
   /** Size of each streamed TTS audio message; default 100 ms. */
@@ -29,11 +34,13 @@ export interface FakeSarvamOptions {
  *   for WS, the upgrade is refused with it.
  * - `close`: the WS accepts, then closes with this code on its first flush (e.g. 1011).
  * - `error`: the WS sends an error message on its first flush.
+ * - `stall`: the STT WS never answers its first flush (later flushes are answered).
  */
 export type SarvamFailure =
   | { on: SarvamEndpoint; status: number; retryAfterS?: number }
   | { on: 'stt-ws' | 'tts-ws'; close: number }
-  | { on: 'stt-ws' | 'tts-ws'; error: string };
+  | { on: 'stt-ws' | 'tts-ws'; error: string }
+  | { on: 'stt-ws'; stall: true };
 
 /** What arrived at the fake, one entry per REST call or WS connection (WS entries grow as messages arrive). */
 export interface SarvamRequestLog {

@@ -1,0 +1,28 @@
+import type { Logger } from '@audexly/telemetry';
+import { SileroVad } from './silero-vad.js';
+import { EnergyVad, type VoiceActivityDetector } from './vad.js';
+
+/** Voice activity detectors the service can run (`STT_VAD`). */
+export const VAD_KINDS = ['silero', 'energy'] as const;
+export type VadKind = (typeof VAD_KINDS)[number];
+
+export interface VadChoice {
+  kind: VadKind;
+  /** Silero's speech probability threshold. */
+  sileroThreshold: number;
+}
+
+/**
+ * A detector for one call: Silero by default; the energy detector when chosen, or when the Silero
+ * model cannot be loaded (logged once per call as a warning; turn-taking keeps working).
+ */
+export async function createVad(choice: VadChoice, sampleRate: 8000 | 16000 | 24000, log: Logger): Promise<VoiceActivityDetector> {
+  if (choice.kind === 'silero') {
+    try {
+      return await SileroVad.create({ sampleRate, threshold: choice.sileroThreshold });
+    } catch (err) {
+      log.warn({ err }, 'Silero VAD is unavailable; using the energy VAD for this call');
+    }
+  }
+  return new EnergyVad({ sampleRate });
+}
