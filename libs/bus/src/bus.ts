@@ -139,7 +139,8 @@ function withUnsubscribe<T>(iterator: AsyncGenerator<T>, sub: Subscription): Bus
   };
 }
 
-function toAudioMessage(msg: Msg): AudioMessage {
+/** Reads a core or JetStream message as an {@link AudioMessage}. */
+export function toAudioMessage(msg: Pick<Msg, 'data' | 'subject' | 'headers'>): AudioMessage {
   const hdrs: MsgHdrs | undefined = msg.headers;
   const header = (name: AudioHeaderName) => hdrs?.get(name) || undefined;
   return {

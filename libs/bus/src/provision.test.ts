@@ -4,6 +4,8 @@ import type { Bus } from './bus.js';
 import { readCallEvents } from './event-log.js';
 import { BUCKETS, openBucket, openRecordings, provisionJetStream } from './provision.js';
 import { testBus, uniqueCallId } from './test/nats.js';
+import { applyRetention, RETAINED_STREAMS } from './retention.js';
+import { jetstreamManager } from '@nats-io/jetstream';
 
 let bus: Bus;
 beforeAll(async () => {
@@ -17,6 +19,13 @@ afterAll(async () => {
 describe('JetStream state', () => {
   it('provisioning twice (and concurrently) is harmless', async () => {
     await Promise.all([provisionJetStream(bus), provisionJetStream(bus)]);
+  });
+
+  it('leaves the retention the recorder set on the event log, records and recordings when provisioning again', async () => {
+    await applyRetention(bus, { days: 90 });
+    await provisionJetStream(bus);
+    const jsm = await jetstreamManager(bus.nc);
+    for (const name of RETAINED_STREAMS) expect((await jsm.streams.info(name)).config.max_age).toBe(90 * 86_400 * 1e9);
   });
 
   it('round-trips a call record through the calls bucket', async () => {

@@ -1,4 +1,4 @@
-import { jetstreamManager, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { subjectPatterns } from '@audexly/protocol';
@@ -7,12 +7,29 @@ import type { Bus } from './bus.js';
 /** The JetStream stream that keeps every call's text events: the event log. */
 export const EVENTS_STREAM = 'CALL_EVENTS';
 
+/**
+ * The JetStream stream that captures call audio durably (`call.*.audio.in`, `call.*.audio.sent` and
+ * the recorders' `call.*.audio.fence`): the recorder assembles each recording from it at call end,
+ * so a recorder that restarts mid-call loses nothing. Limits retention on file storage; a call's
+ * audio is purged once its recording is stored, and `max_age` bounds what is left behind.
+ */
+export const AUDIO_STREAM = 'CALL_AUDIO';
+
+/** Largest audio message the capture stream keeps (chunks are ~100–200 ms, a few KiB to 64 KiB). */
+export const AUDIO_MAX_MSG_BYTES = 1024 * 1024;
+
 /** Key-value buckets of the control plane and the call records. */
 export const BUCKETS = {
   agents: 'agents',
   numbers: 'numbers',
   telephony: 'telephony',
   calls: 'calls',
+  /** Transfer decisions by call id: the gateway writes them, Exotel's Connect applet reads them. */
+  transfers: 'transfers',
+  /** Stream outcomes Exotel's Passthru applet reported, by call id (merged into call records). */
+  passthru: 'passthru',
+  /** Calls placed through the API's outbound endpoint, by call id (toCallId of Exotel's Call Sid). */
+  outbound: 'outbound',
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
 
@@ -20,11 +37,17 @@ export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
 export const RECORDINGS_STORE = 'recordings';
 
 export interface ProvisionOptions {
-  /** How long call events stay in the event log. */
+  /**
+   * How long call events stay in the event log. When absent, a new log gets 30 days and an
+   * existing one keeps its setting (the recorder sets it to `RETENTION_DAYS`; see `applyRetention`).
+   */
   eventsMaxAgeDays?: number;
+  /** How long captured audio a recorder never purged stays in `CALL_AUDIO`; 48 hours by default. */
+  audioMaxAgeHours?: number;
 }
 
-const DAY_NS = 24 * 60 * 60 * 1e9;
+const HOUR_NS = 60 * 60 * 1e9;
+const DAY_NS = 24 * HOUR_NS;
 
 /**
  * Creates what Audexly keeps in JetStream, or brings it up to date: safe to call from every
@@ -32,7 +55,7 @@ const DAY_NS = 24 * 60 * 60 * 1e9;
  */
 export async function provisionJetStream(bus: Bus, options: ProvisionOptions = {}): Promise<void> {
   const jsm = await jetstreamManager(bus.nc);
-  const config: Partial<StreamConfig> & { name: string } = {
+  const events: Partial<StreamConfig> & { name: string } = {
     name: EVENTS_STREAM,
     subjects: [subjectPatterns.events],
     retention: RetentionPolicy.Limits,
@@ -40,17 +63,37 @@ export async function provisionJetStream(bus: Bus, options: ProvisionOptions = {
     max_age: (options.eventsMaxAgeDays ?? 30) * DAY_NS,
     duplicate_window: 2 * 60 * 1e9,
   };
+  await ensureStream(jsm, events, options.eventsMaxAgeDays === undefined ? ['max_age'] : []);
+  await ensureStream(jsm, {
+    name: AUDIO_STREAM,
+    subjects: [...subjectPatterns.capturedAudio],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: (options.audioMaxAgeHours ?? 48) * HOUR_NS,
+    max_msg_size: AUDIO_MAX_MSG_BYTES,
+    discard: DiscardPolicy.Old,
+    duplicate_window: 2 * 60 * 1e9,
+  });
+  const kvm = new Kvm(bus.nc);
+  for (const bucket of Object.values(BUCKETS)) await kvm.create(bucket, { history: 1 });
+  await new Objm(bus.nc).create(RECORDINGS_STORE, { storage: StorageType.File });
+}
+
+/**
+ * Creates a stream, or updates an existing one to `config`, except for the settings named in
+ * `keep`, which an existing stream keeps (they are owned by someone else, e.g. retention).
+ */
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }, keep: readonly (keyof StreamConfig)[] = []): Promise<void> {
   try {
     await jsm.streams.add(config);
   } catch (err) {
     // Exists already (perhaps with other settings): update it to ours.
-    const info = await jsm.streams.info(EVENTS_STREAM).catch(() => undefined);
+    const info = await jsm.streams.info(config.name).catch(() => undefined);
     if (!info) throw err;
-    await jsm.streams.update(EVENTS_STREAM, { ...info.config, ...config });
+    const update: Partial<StreamConfig> = { ...info.config, ...config };
+    for (const key of keep) Object.assign(update, { [key]: info.config[key] });
+    await jsm.streams.update(config.name, update);
   }
-  const kvm = new Kvm(bus.nc);
-  for (const bucket of Object.values(BUCKETS)) await kvm.create(bucket, { history: 1 });
-  await new Objm(bus.nc).create(RECORDINGS_STORE, { storage: StorageType.File });
 }
 
 /** Opens a provisioned key-value bucket. */

@@ -81,6 +81,8 @@ export const phrasesConfigSchema = z.object({
   apology: z.string().default("Sorry, I'm having trouble right now. Could you say that again?"),
   goodbye: z.string().default('Thank you for calling. Goodbye!'),
   idlePrompt: z.string().default('Are you still there?'),
+  /** Said before the caller is handed to a human (`transfer_call`) when the model said nothing itself. */
+  transfer: z.string().default('Please hold while I transfer your call.'),
   /** Played when no instance of a stage can take the call. */
   noCapacity: z.string().default('Sorry, all our lines are busy right now. Please call again in a few minutes.'),
 });

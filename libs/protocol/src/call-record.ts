@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DIRECTIONS, sampleRateSchema } from './agent.js';
-import { END_REASONS } from './lifecycle.js';
+import { END_REASONS, type EndReason } from './lifecycle.js';
 
 /**
  * The call record: what the recorder writes, as JSON, to the `calls` KV bucket under the call id
@@ -13,6 +13,22 @@ export const CALL_RECORD_VERSION = 1 as const;
 /** `completed` when the call ended normally; `failed` when it ended with `error` or `no-capacity`. */
 export const CALL_STATUSES = ['completed', 'failed'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
+
+/** Who ended the call: the caller hung up, the agent ended or transferred it, or the system did. */
+export const HANGUP_PARTIES = ['caller', 'agent', 'system'] as const;
+export type HangupParty = (typeof HANGUP_PARTIES)[number];
+
+/**
+ * Who hung up, from the end reason: `caller-hangup` → caller; `agent-hangup`, `transfer` → agent;
+ * the rest (`stopped`: the Exotel flow moved on; `socket-closed`, `no-capacity`, `error`,
+ * `shutdown`) → system. Null when the call's end was not seen.
+ */
+export function hungUpByOf(reason: EndReason | null): HangupParty | null {
+  if (reason === null) return null;
+  if (reason === 'caller-hangup') return 'caller';
+  if (reason === 'agent-hangup' || reason === 'transfer') return 'agent';
+  return 'system';
+}
 
 /** Where a recording is kept; the key is the object's name in that store. */
 export const RECORDING_STORES = ['nats-object-store', 's3'] as const;
@@ -49,6 +65,10 @@ export type TurnLatency = z.infer<typeof turnLatencySchema>;
 export const callTurnSchema = z.object({
   turn: z.number().int().nonnegative(),
   callerText: z.string().nullable(),
+  /** First caller speech sample of the utterance (`speech.final.speechStartMs`). */
+  speechStartMs: ms.default(null),
+  /** Language of the caller's utterance as the STT provider detected it. */
+  language: z.string().nullable().default(null),
   agentText: z.string().nullable(),
   /** Last caller speech sample (`speech.final.speechEndMs`). */
   speechEndMs: ms,
@@ -113,7 +133,11 @@ export const callRecordSchema = z.object({
   /** Null when the recorder gave the call up without seeing `call.ended`. */
   endReason: z.enum(END_REASONS).nullable(),
   endDetail: z.string(),
+  /** Derived from `endReason` ({@link hungUpByOf}). */
+  hungUpBy: z.enum(HANGUP_PARTIES).nullable().default(null),
   status: z.enum(CALL_STATUSES),
+  /** The language the caller spoke most (by utterances, from `speech.final.language`); null when unknown. */
+  language: z.string().nullable().default(null),
   /** In timeline order. */
   transcript: z.array(transcriptLineSchema),
   /** In turn order. */
@@ -122,6 +146,10 @@ export const callRecordSchema = z.object({
   /** Null when the call had no audio or the recording could not be stored. */
   recording: recordingInfoSchema.nullable(),
   usage: callUsageSchema,
+  /** Caller audio frames the gateway could not deliver (`call.ended.lostFrames`), when it reports them. */
+  lostFrames: z.number().int().nonnegative().nullable().default(null),
+  /** When the record, its transcript and its recording expire (`RETENTION_DAYS` after it was written). */
+  expiresAt: z.iso.datetime().nullable().default(null),
 });
 export type CallRecord = z.infer<typeof callRecordSchema>;
 export type CallRecordInput = z.input<typeof callRecordSchema>;

@@ -35,9 +35,27 @@ export const dtmfSchema = z.object({
   durationMs: z.number().nonnegative().nullable().default(null),
 });
 
-export const controlEventSchema = z.discriminatedUnion('type', [interruptSchema, hangupSchema, transferSchema, dtmfSchema]);
+/** Why a DTMF collection ended. */
+export const DTMF_INPUT_REASONS = ['terminator', 'timeout', 'max'] as const;
+
+/**
+ * Digits the caller keyed in, collected by the gateway per the agent's `dtmf` config: until the
+ * terminator (not included in `digits`), `timeoutMs` after the last key, or `maxDigits`. One event
+ * per collection; the model gets it as one caller input.
+ */
+export const dtmfInputSchema = z.object({
+  type: z.literal('control.dtmf-input'),
+  ...eventBase,
+  /** The keyed digits in order, without the terminator; may be empty (terminator alone) (PII). */
+  digits: z.string().regex(/^[0-9*#]*$/),
+  reason: z.enum(DTMF_INPUT_REASONS),
+});
+
+export const controlEventSchema = z.discriminatedUnion('type', [interruptSchema, hangupSchema, transferSchema, dtmfSchema, dtmfInputSchema]);
 export type Interrupt = z.infer<typeof interruptSchema>;
 export type Hangup = z.infer<typeof hangupSchema>;
 export type Transfer = z.infer<typeof transferSchema>;
 export type Dtmf = z.infer<typeof dtmfSchema>;
+export type DtmfInput = z.infer<typeof dtmfInputSchema>;
+export type DtmfInputReason = (typeof DTMF_INPUT_REASONS)[number];
 export type ControlEvent = z.infer<typeof controlEventSchema>;

@@ -15,6 +15,11 @@ export const AudioHeader = {
   segment: 'Audexly-Segment',
   /** `1` on the message that ends a segment (its payload may be empty). */
   last: 'Audexly-Last',
+  /**
+   * audio.out, optional: on the first audio message of a segment the TTS provider synthesised, the
+   * ms from the request to the provider's first audio (time spent inside the provider).
+   */
+  providerMs: 'Audexly-Provider-Ms',
 } as const;
 export type AudioHeaderName = (typeof AudioHeader)[keyof typeof AudioHeader];
 

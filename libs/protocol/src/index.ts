@@ -13,3 +13,4 @@ export * from './families.js';
 export * from './call-record.js';
 export * from './numbers.js';
 export * from './heartbeat.js';
+export * from './capability.js';

@@ -29,6 +29,10 @@ export const callEndedSchema = z.object({
   /** Free text from Exotel (`stop.reason`) or the close code. */
   detail: z.string().default(''),
   durationMs: z.number(),
+  /** Exotel frames missing per `sequence_number` gaps over the call; absent (older gateways) = 0. */
+  lostFrames: z.number().int().nonnegative().optional(),
+  /** Exotel frames whose `sequence_number` went backwards or repeated; absent = 0. */
+  reorderedFrames: z.number().int().nonnegative().optional(),
 });
 
 export const lifecycleEventSchema = z.discriminatedUnion('type', [callStartedSchema, callEndedSchema]);

@@ -8,6 +8,8 @@ export const playbackStartedSchema = z.object({
   turn: z.number().int().nonnegative(),
   /** Timeline of the first TTS audio of the turn reaching the gateway. */
   firstAudioInMs: z.number(),
+  /** Time inside the TTS provider to the first audio of the turn (`Audexly-Provider-Ms`), when it synthesised it. */
+  ttsProviderMs: z.number().nonnegative().optional(),
 });
 
 export const segmentPlayedSchema = z.object({

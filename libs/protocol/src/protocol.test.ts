@@ -7,7 +7,9 @@ import {
   familyOf,
   familySchemas,
   isRetryableStatus,
+  lifecycleEventSchema,
   parseCallSubject,
+  playbackEventSchema,
   PROTOCOL_VERSION,
   replyEventSchema,
   speechEventSchema,
@@ -76,9 +78,27 @@ describe('schemas', () => {
     expect(replyEventSchema.safeParse({ ...base, v: 2, type: 'reply.segment', turn: 0, segment: 0, text: 'x' }).success).toBe(false);
   });
 
+  it('carries the TTS provider time on playback.started, optional for older gateways', () => {
+    expect(playbackEventSchema.parse({ ...base, type: 'playback.started', turn: 1, firstAudioInMs: 10 })).not.toHaveProperty('ttsProviderMs');
+    expect(playbackEventSchema.parse({ ...base, type: 'playback.started', turn: 1, firstAudioInMs: 10, ttsProviderMs: 212 })).toMatchObject({ ttsProviderMs: 212 });
+    expect(playbackEventSchema.safeParse({ ...base, type: 'playback.started', turn: 1, firstAudioInMs: 10, ttsProviderMs: -1 }).success).toBe(false);
+  });
+
   it('rejects a DTMF digit Exotel cannot send', () => {
     expect(controlEventSchema.safeParse({ ...base, type: 'control.dtmf', digit: '5' }).success).toBe(true);
     expect(controlEventSchema.safeParse({ ...base, type: 'control.dtmf', digit: 'A' }).success).toBe(false);
+  });
+
+  it('carries collected DTMF input with why the collection ended', () => {
+    expect(controlEventSchema.parse({ ...base, type: 'control.dtmf-input', digits: '1234', reason: 'terminator' })).toMatchObject({ digits: '1234', reason: 'terminator' });
+    expect(controlEventSchema.safeParse({ ...base, type: 'control.dtmf-input', digits: '12A', reason: 'timeout' }).success).toBe(false);
+    expect(controlEventSchema.safeParse({ ...base, type: 'control.dtmf-input', digits: '1', reason: 'bored' }).success).toBe(false);
+  });
+
+  it('carries frame-loss counts on call.ended, optional for older publishers', () => {
+    expect(lifecycleEventSchema.parse({ ...base, type: 'call.ended', reason: 'stopped', durationMs: 5 })).not.toHaveProperty('lostFrames');
+    expect(lifecycleEventSchema.parse({ ...base, type: 'call.ended', reason: 'stopped', durationMs: 5, lostFrames: 3, reorderedFrames: 1 })).toMatchObject({ lostFrames: 3, reorderedFrames: 1 });
+    expect(lifecycleEventSchema.safeParse({ ...base, type: 'call.ended', reason: 'stopped', durationMs: 5, lostFrames: -1 }).success).toBe(false);
   });
 
   it('parses both claim replies', () => {

@@ -49,6 +49,14 @@ export const subjects = {
   error: (callId: string) => call(callId, 'error'),
   /** Any text event family of a call. */
   event: (callId: string, family: EventFamily) => call(callId, family),
+  /**
+   * End-of-capture marker: a recorder publishes it (empty payload) after it has seen `call.ended`.
+   * It lands in the audio capture stream after every chunk the gateway published before
+   * `call.ended`, so reading the capture up to it reads the call's audio completely.
+   */
+  audioFence: (callId: string) => call(callId, 'audio.fence'),
+  /** One call's audio subjects (`call.<id>.audio.*`): the filter of its part of the audio capture. */
+  callAudio: (callId: string) => call(callId, 'audio.*'),
   /** Every text event of one call (`call.<id>.*` matches the families, not `audio.*`). */
   allEvents: (callId: string) => call(callId, '*'),
   /** Claim requests for one stage; instances of the stage listen in a queue group named after it. */
@@ -68,6 +76,8 @@ export const subjects = {
 export const subjectPatterns = {
   events: 'call.*.*',
   audio: 'call.*.audio.*',
+  /** What the audio capture stream keeps: caller audio, audio sent to Exotel, and capture fences. */
+  capturedAudio: ['call.*.audio.in', 'call.*.audio.sent', 'call.*.audio.fence'],
 } as const;
 
 /** Reads `<callId>` and the family back out of a per-call subject. */

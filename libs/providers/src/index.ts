@@ -8,4 +8,5 @@ export { SarvamRestStt } from './sarvam/rest-stt.js';
 export { FallbackStt } from './sarvam/fallback-stt.js';
 export { SarvamStreamingTts, type SarvamStreamingTtsTuning } from './sarvam/streaming-tts.js';
 export { SarvamRestTts } from './sarvam/rest-tts.js';
+export { FallbackTts } from './sarvam/fallback-tts.js';
 export { OpenAiLlm, createOpenAiLlm, type OpenAiLlmOptions } from './openai/llm.js';

@@ -18,3 +18,7 @@ export {
 } from './fake-openai/types.js';
 export { synthesizeSpeech, espeakVoiceFor, type SpeechRequest } from './espeak.js';
 export { speechFixture, loadSpeechFixture, type SpeechFixtureName } from './speech-fixtures.js';
+export { startFakeS3, type FakeS3 } from './fake-s3/server.js';
+export type { FakeS3Object, FakeS3Options, S3RequestLog } from './fake-s3/types.js';
+export { startFakeExotel, type FakeExotel } from './fake-exotel/server.js';
+export type { ExotelRequestLog, FakeExotelAccount, FakeExotelCall, FakeExotelOptions, StatusCallbackEvent } from './fake-exotel/types.js';
