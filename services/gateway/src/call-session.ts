@@ -8,11 +8,12 @@ import type { WebSocket } from 'ws';
 import {
   AudioHeader,
   ErrorCode,
+  type AudioHeaderName,
   PROTOCOL_VERSION,
   callDescriptorSchema,
   subjects,
   toCallId,
-  type AgentConfig,
+  toE164,
   type CallDescriptor,
   type EndReason,
   type EventFamily,
@@ -21,6 +22,7 @@ import {
 } from '@audexly/protocol';
 import type { Bus, BusSubscription } from '@audexly/bus';
 import type { Logger } from '@audexly/telemetry';
+import type { AgentChoice } from './agent-directory.js';
 import { CallerAudio, SequenceTracker } from './caller-audio.js';
 import { claimAll, type ClaimFunction } from './claims.js';
 import {
@@ -35,7 +37,11 @@ import {
   type StartFrame,
   type StopFrame,
 } from './exotel/protocol.js';
+import { DtmfCollector } from './dtmf-collector.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { PublishBatch } from './publish-batch.js';
+import { MessageRateLimit } from './rate-limit.js';
+import type { TransferDecision } from './telephony/transfers.js';
 import { systemClock, type PacerClock } from './pacer.js';
 import { AgentPlayout, type SegmentRef } from './playout.js';
 
@@ -50,6 +56,8 @@ export interface SessionSettings {
   /** A socket that sends no `start` within this long is closed. */
   startTimeoutMs: number;
   bargeIn: boolean;
+  /** Inbound messages per second a connection may send; more closes it with 1008. */
+  maxMessagesPerS: number;
 }
 
 export interface SessionDeps {
@@ -57,11 +65,24 @@ export interface SessionDeps {
   log: Logger;
   metrics: GatewayMetrics;
   settings: SessionSettings;
-  agent: AgentConfig;
+  /** The agent for the dialled number (falls back to the default agent; never rejects). */
+  agentFor(dialled: string): Promise<AgentChoice>;
   claim: ClaimFunction;
   /** `?sample-rate=` (or `sample_rate`) from the upgrade URL. */
   urlSampleRate: string | null;
+  /** `outbound` when the api placed the call (its stream token names the agent). */
+  direction?: 'inbound' | 'outbound';
+  /** Set when the socket was opened with a per-call token: `start.call_sid` must match it. */
+  tokenCallSid: string | null;
+  /** Stores a transfer decision for Exotel's Connect applet (KV `transfers`). */
+  saveTransfer(decision: TransferDecision): Promise<void>;
+  /** Batches audio publishes across calls (one NATS write per event-loop turn); absent = publish at once. */
+  publishBatch?: PublishBatch;
+  /** The pre-recorded apology played when a stage cannot be claimed, per rate; null = none. */
+  noCapacityAudio: ReadonlyMap<SampleRate, Buffer> | null;
   clock?: PacerClock;
+  /** Called at `start`: false when another live session already has this call id. */
+  register(callId: string, session: CallSession): boolean;
   /** Called once, when the session has ended. */
   onEnd(session: CallSession): void;
 }
@@ -71,8 +92,12 @@ type Outgoing<F extends EventFamily> =
 
 type State = 'connecting' | 'claiming' | 'live' | 'ended';
 
-/** Close codes we use: normal, going away (drain), policy (no start), internal error (no capacity). */
-const CLOSE = { normal: 1000, goingAway: 1001, policy: 1008, error: 1011 } as const;
+/** Close codes we use: normal, going away (drain), policy (no start, rate, token), internal error, try again later. */
+export const CLOSE = { normal: 1000, goingAway: 1001, policy: 1008, tooBig: 1009, error: 1011, tryAgainLater: 1013 } as const;
+/** Turn number of the no-capacity apology: far above any agent turn. */
+const APOLOGY_TURN = 1_000_000;
+/** How long storing a transfer decision may take before the socket closes anyway. */
+const TRANSFER_SAVE_TIMEOUT_MS = 2000;
 /** How long agent audio must be quiet before a hang-up closes the socket. */
 const HANGUP_QUIET_MS = 300;
 /** Malformed frames logged at warn per call; the rest at debug. */
@@ -86,11 +111,18 @@ export class CallSession {
   private readonly clock: PacerClock;
   private t0 = 0;
   private call: CallDescriptor | undefined;
+  /** Set at an accepted `start`; `call` follows once the agent is known. */
+  private startedCallId: string | undefined;
+  private streamSid = '';
+  private dtmf: DtmfCollector | undefined;
+  private readonly rateLimit: MessageRateLimit;
   private callerAudio: CallerAudio | undefined;
   private playout: AgentPlayout | undefined;
   private readonly sequence = new SequenceTracker();
   private readonly subscriptions: BusSubscription<unknown>[] = [];
   private readonly firstAudioIn = new Map<number, number>();
+  /** Per turn: time inside the TTS provider to its first audio (`Audexly-Provider-Ms` of the turn's first message). */
+  private readonly ttsProviderMs = new Map<number, number>();
   private readonly startedTurns = new Set<number>();
   private readonly interruptedTurns = new Set<number>();
   private readonly speechEndMs = new Map<number, number>();
@@ -110,16 +142,31 @@ export class CallSession {
     this.log = deps.log;
     this.clock = deps.clock ?? systemClock;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.rateLimit = new MessageRateLimit(deps.settings.maxMessagesPerS, () => this.clock.now());
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
-    ws.on('error', (err) => this.log.warn({ err }, 'Exotel socket error'));
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        // ws closes the socket with 1009 itself.
+        this.deps.metrics.limitCloses.inc({ limit: 'frame-size' });
+        this.log.warn({ limit: 'frame-size', closeCode: CLOSE.tooBig }, 'closing: frame larger than MAX_FRAME_BYTES');
+        this.end('error', 'frame too large', CLOSE.tooBig, 'frame too large');
+        return;
+      }
+      this.log.warn({ err }, 'Exotel socket error');
+    });
     this.startTimer = setTimeout(() => {
       if (this.state === 'connecting') this.end('socket-closed', 'no start event', CLOSE.policy, 'no start');
     }, deps.settings.startTimeoutMs);
   }
 
   get callId(): string | undefined {
-    return this.call?.callId;
+    return this.startedCallId;
+  }
+
+  /** Closes a connection the gateway cannot take (over MAX_CALLS): 1013, try again later. */
+  refuse(reason: string, code: number = CLOSE.tryAgainLater): void {
+    this.end('no-capacity', reason, code, reason);
   }
 
   get ended(): boolean {
@@ -135,6 +182,13 @@ export class CallSession {
 
   private onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     try {
+      if (this.state === 'ended') return;
+      if (!this.rateLimit.take()) {
+        this.deps.metrics.limitCloses.inc({ limit: 'message-rate' });
+        this.log.warn({ limit: 'message-rate', maxPerS: this.deps.settings.maxMessagesPerS, closeCode: CLOSE.policy }, 'closing: too many messages per second');
+        this.end('error', 'message rate limit', CLOSE.policy, 'message rate limit');
+        return;
+      }
       if (isBinary) {
         this.rejectFrame('binary', 'binary frame from Exotel');
         return;
@@ -144,6 +198,10 @@ export class CallSession {
       if (!result.ok) {
         this.rejectFrame(result.error.code, result.error.message, result.error.event);
         return;
+      }
+      if (result.unknownKeys) {
+        this.deps.metrics.unknownKeys.inc(result.unknownKeys.length);
+        this.log.debug({ keys: result.unknownKeys.slice(0, 5).map((k) => k.slice(0, 40)), event: result.frame.event }, 'ignored unknown keys in an Exotel frame');
       }
       this.onFrame(result.frame);
     } catch (err) {
@@ -164,7 +222,7 @@ export class CallSession {
     this.deps.metrics.framesIn.inc({ event: frame.event });
     if (frame.event === 'connected') return;
     if (this.state === 'ended') return;
-    if (frame.event !== 'start' && this.call && frame.streamSid !== null && frame.streamSid !== this.call.streamSid) {
+    if (frame.event !== 'start' && this.startedCallId !== undefined && frame.streamSid !== null && frame.streamSid !== this.streamSid) {
       this.rejectFrame('foreign-stream', 'frame of another stream_sid', frame.event);
       return;
     }
@@ -173,7 +231,10 @@ export class CallSession {
       this.deps.metrics.lostFrames.inc(gap.lost);
       this.log.debug({ lost: gap.lost, sequenceNumber: frame.sequenceNumber }, 'Exotel frames missing');
     }
-    if (gap.reordered) this.deps.metrics.reorderedFrames.inc();
+    if (gap.reordered) {
+      this.deps.metrics.reorderedFrames.inc();
+      this.log.debug({ sequenceNumber: frame.sequenceNumber }, 'Exotel frame out of order');
+    }
     switch (frame.event) {
       case 'start':
         try {
@@ -200,7 +261,8 @@ export class CallSession {
         this.onStop(frame);
         return;
       case 'unknown':
-        this.log.debug({ event: frame.name }, 'ignored an unknown Exotel event');
+        this.deps.metrics.unknownEvents.inc();
+        this.log.debug({ event: frame.name.slice(0, 40) }, 'ignored an unknown Exotel event');
         return;
     }
   }
@@ -210,43 +272,45 @@ export class CallSession {
       this.log.warn('ignored a second start event');
       return;
     }
+    const callId = toCallId(frame.callSid);
+    if (this.deps.tokenCallSid !== null && this.deps.tokenCallSid !== frame.callSid) {
+      this.deps.metrics.limitCloses.inc({ limit: 'call-token' });
+      this.log.warn({ callId, closeCode: CLOSE.policy }, 'closing: the stream token belongs to another call');
+      this.end('error', 'stream token of another call', CLOSE.policy, 'token mismatch');
+      return;
+    }
+    if (!this.deps.register(callId, this)) {
+      this.deps.metrics.limitCloses.inc({ limit: 'duplicate-call' });
+      this.log.warn({ callId, closeCode: CLOSE.policy }, 'closing: a live call already has this call_sid');
+      this.end('error', 'duplicate call_sid', CLOSE.policy, 'duplicate call');
+      return;
+    }
     clearTimeout(this.startTimer);
     this.t0 = this.clock.now();
     const startedAt = Date.now();
     const rate = chooseSampleRate(this.deps.urlSampleRate, frame.sampleRate);
-    const callId = toCallId(frame.callSid);
+    this.startedCallId = callId;
+    this.streamSid = frame.streamSid;
     this.log = this.deps.log.child({ callId });
     if (rate.warning) this.log.warn({ sampleRate: rate.sampleRate, source: rate.source }, `sample rate: ${rate.warning}`);
-    const call = callDescriptorSchema.parse({
-      callId,
-      callSid: frame.callSid,
-      streamSid: frame.streamSid,
-      accountSid: frame.accountSid,
-      from: frame.from,
-      to: frame.to,
-      direction: 'inbound',
-      sampleRate: rate.sampleRate,
-      customParameters: frame.customParameters,
-      startedAt,
-      agent: { ...this.deps.agent, sampleRate: rate.sampleRate },
-    });
-    this.call = call;
     this.state = 'claiming';
     this.deps.metrics.activeCalls.inc();
     this.log.info(
-      { pii: { from: call.from, to: call.to, customParameters: call.customParameters }, sampleRate: call.sampleRate, rateSource: rate.source, streamSid: call.streamSid, accountSid: call.accountSid },
+      { pii: { from: frame.from, to: frame.to, customParameters: frame.customParameters }, sampleRate: rate.sampleRate, rateSource: rate.source, streamSid: frame.streamSid, accountSid: frame.accountSid },
       'call start',
     );
-    this.callerAudio = new CallerAudio(call.sampleRate, this.deps.settings.prestartBufferMs, (f) => this.publishAudioIn(f.pcm, f.timelineMs));
-    this.playout = this.createPlayout(call.sampleRate);
+    const sampleRate = rate.sampleRate;
+    this.callerAudio = new CallerAudio(sampleRate, this.deps.settings.prestartBufferMs, (f) => this.publishAudioIn(f.pcm, f.timelineMs));
+    this.playout = this.createPlayout(sampleRate);
     // Subscribe before claiming: stages may publish as soon as call.started is out.
     this.consume(this.deps.bus.subscribeAudio(subjects.audioOut(callId)), (msg) => {
       const turn = msg.num(AudioHeader.turn);
-      const rateHeader = msg.num(AudioHeader.sampleRate, call.sampleRate);
-      if (rateHeader !== call.sampleRate && !this.sampleRateWarned) {
+      const rateHeader = msg.num(AudioHeader.sampleRate, sampleRate);
+      if (rateHeader !== sampleRate && !this.sampleRateWarned) {
         this.sampleRateWarned = true;
-        this.log.warn({ got: rateHeader, want: call.sampleRate }, 'agent audio at the wrong sample rate');
+        this.log.warn({ got: rateHeader, want: sampleRate }, 'agent audio at the wrong sample rate');
       }
+      if (!this.firstAudioIn.has(turn) && msg.header(AudioHeader.providerMs) !== undefined) this.ttsProviderMs.set(turn, msg.num(AudioHeader.providerMs));
       this.onAgentAudio(turn, msg.num(AudioHeader.segment), Buffer.from(msg.data), msg.header(AudioHeader.last) === '1');
     });
     this.consume(this.deps.bus.subscribeEvents(callId, 'control'), ({ event }) => {
@@ -258,9 +322,10 @@ export class CallSession {
           this.hangup(event.afterTurn, 'agent-hangup', event.reason);
           return;
         case 'control.transfer':
-          this.hangup(event.afterTurn, 'transfer', event.reason);
+          this.transfer(event.to, event.afterTurn, event.reason);
           return;
         case 'control.dtmf':
+        case 'control.dtmf-input':
           return;
       }
     });
@@ -268,7 +333,33 @@ export class CallSession {
       if (event.type === 'speech.started') this.onCallerSpeech(event.utterance);
       else this.speechEndMs.set(event.utterance, event.speechEndMs);
     });
-    this.claimStages(call).catch((err: unknown) => this.log.error({ err }, 'starting the call failed'));
+    this.beginCall(frame, sampleRate, startedAt).catch((err: unknown) => {
+      this.log.error({ err }, 'starting the call failed');
+      this.end('error', 'could not start the call', CLOSE.error, 'internal error');
+    });
+  }
+
+  /** Picks the agent by the dialled number, then claims the stages. */
+  private async beginCall(frame: StartFrame, sampleRate: SampleRate, startedAt: number): Promise<void> {
+    const { agent, source } = await this.deps.agentFor(frame.to);
+    if (this.state === 'ended') return;
+    const call = callDescriptorSchema.parse({
+      callId: this.startedCallId,
+      callSid: frame.callSid,
+      streamSid: frame.streamSid,
+      accountSid: frame.accountSid,
+      from: frame.from,
+      to: frame.to,
+      direction: this.deps.direction ?? 'inbound',
+      sampleRate,
+      customParameters: frame.customParameters,
+      startedAt,
+      agent: { ...agent, sampleRate },
+    });
+    this.call = call;
+    if (agent.sampleRate !== sampleRate) this.log.info({ agentRate: agent.sampleRate, callRate: sampleRate }, "call rate differs from the agent's; the call's rate wins");
+    this.log.info({ agentId: agent.id, agentSource: source }, 'agent chosen');
+    await this.claimStages(call);
   }
 
   private async claimStages(call: CallDescriptor): Promise<void> {
@@ -287,7 +378,7 @@ export class CallSession {
       const detail = outcome.failed.map((f) => `${f.stage}: ${f.reason}`).join(', ') || 'claim failed';
       this.log.warn({ failed: outcome.failed }, 'no capacity for the call');
       this.publish('error', { type: 'error', stage: 'gateway', code: ErrorCode.noCapacity, message: `no capacity: ${detail}`, retryable: true, turn: null });
-      this.end('no-capacity', detail, CLOSE.error, 'no capacity');
+      this.apologise(detail);
       return;
     }
     this.publish('lifecycle', { type: 'call.started', call });
@@ -300,9 +391,18 @@ export class CallSession {
   }
 
   private onDtmf(frame: DtmfFrame): void {
-    if (!this.call) return;
+    if (this.startedCallId === undefined) return;
     this.log.info({ pii: { digit: frame.digit } }, 'dtmf');
     this.publish('control', { type: 'control.dtmf', digit: frame.digit, durationMs: frame.durationMs });
+    this.dtmf ??= new DtmfCollector(
+      (this.call?.agent ?? { dtmf: { terminator: '#', timeoutMs: 3000, maxDigits: 20 } }).dtmf,
+      (digits, reason) => {
+        this.log.info({ pii: { digits }, reason }, 'dtmf input');
+        this.publish('control', { type: 'control.dtmf-input', digits, reason });
+      },
+      this.clock,
+    );
+    this.dtmf.press(frame.digit);
   }
 
   private onMark(frame: MarkFrame): void {
@@ -328,12 +428,28 @@ export class CallSession {
 
   private publishAudioIn(pcm: Buffer, timelineMs: number): void {
     if (!this.call) return;
-    this.deps.bus.publishAudio(subjects.audioIn(this.call.callId), pcm, {
+    this.publishAudio(this.audioInSubject, pcm, {
       [AudioHeader.seq]: this.audioInSeq++,
       [AudioHeader.timelineMs]: Math.round(timelineMs * 1000) / 1000,
       [AudioHeader.sampleRate]: this.call.sampleRate,
     });
   }
+
+  private publishAudio(subject: string, pcm: Uint8Array, headers: Partial<Record<AudioHeaderName, number>>): void {
+    const batch = this.deps.publishBatch;
+    if (batch) batch.defer(() => this.deps.bus.publishAudio(subject, pcm, headers));
+    else this.deps.bus.publishAudio(subject, pcm, headers);
+  }
+
+  private get audioSentSubject(): string {
+    return (this.audioSentSubjectCache ??= subjects.audioSent(this.startedCallId!));
+  }
+  private audioSentSubjectCache: string | undefined;
+
+  private get audioInSubject(): string {
+    return (this.audioInSubjectCache ??= subjects.audioIn(this.startedCallId!));
+  }
+  private audioInSubjectCache: string | undefined;
 
   private onCallerSpeech(utterance: number): void {
     if (!this.deps.settings.bargeIn || !this.playout || this.state !== 'live') return;
@@ -353,8 +469,8 @@ export class CallSession {
       leadMs: s.leadMs,
       clock: this.clock,
       sink: {
-        media: (pcm, ref, info) => this.sendMedia(pcm, ref, info.playAt, info.late),
-        mark: (name) => this.send(markMessage(this.call!.streamSid, name)),
+        media: (pcm, ref, info) => this.sendMedia(pcm, ref, info.playAt, info.lateByMs),
+        mark: (name) => this.send(markMessage(this.streamSid, name)),
       },
     });
   }
@@ -367,12 +483,13 @@ export class CallSession {
     this.playout.audio(turn, segment, pcm, last);
   }
 
-  private sendMedia(pcm: Buffer, ref: SegmentRef, playAt: number, late: boolean): void {
-    const call = this.call!;
-    this.send(mediaMessage(call.streamSid, pcm));
-    this.deps.metrics.chunksOut.inc();
-    if (late) this.deps.metrics.lateChunks.inc();
-    this.deps.bus.publishAudio(subjects.audioSent(call.callId), pcm, {
+  private sendMedia(pcm: Buffer, ref: SegmentRef, playAt: number, lateByMs: number): void {
+    this.send(mediaMessage(this.streamSid, pcm));
+    this.deps.metrics.observeChunk(lateByMs);
+    if (ref.turn === APOLOGY_TURN) return;
+    const call = this.call;
+    if (!call) return;
+    this.publishAudio(this.audioSentSubject, pcm, {
       [AudioHeader.turn]: ref.turn,
       [AudioHeader.segment]: ref.segment,
       [AudioHeader.seq]: this.audioSentSeq++,
@@ -382,7 +499,8 @@ export class CallSession {
     if (!this.startedTurns.has(ref.turn)) {
       this.startedTurns.add(ref.turn);
       const now = this.timelineMs();
-      this.publish('playback', { type: 'playback.started', turn: ref.turn, firstAudioInMs: this.firstAudioIn.get(ref.turn) ?? now });
+      const ttsProviderMs = this.ttsProviderMs.get(ref.turn);
+      this.publish('playback', { type: 'playback.started', turn: ref.turn, firstAudioInMs: this.firstAudioIn.get(ref.turn) ?? now, ...(ttsProviderMs !== undefined ? { ttsProviderMs } : {}) });
       const speechEnd = this.speechEndMs.get(ref.turn);
       if (ref.turn > 0 && speechEnd !== undefined && now >= speechEnd) this.deps.metrics.voiceToVoiceMs.observe(now - speechEnd);
     }
@@ -395,7 +513,7 @@ export class CallSession {
   private interrupt(turn: number, reason: string, announce: boolean): void {
     if (!this.playout || !this.call || this.interruptedTurns.has(turn)) return;
     this.interruptedTurns.add(turn);
-    this.send(clearMessage(this.call.streamSid));
+    this.send(clearMessage(this.streamSid));
     const result = this.playout.interrupt(turn);
     if (announce) this.publish('control', { type: 'control.interrupt', turn, reason });
     this.publish('playback', { type: 'playback.interrupted', turn, heardSegments: result?.heardSegments ?? [] });
@@ -407,9 +525,43 @@ export class CallSession {
    * everything sent) came back and agent audio went quiet, or `hangupTimeoutMs` passed.
    */
   private hangup(afterTurn: number | null, reason: 'agent-hangup' | 'transfer', detail: string): void {
-    if (this.hangupTimer || this.state === 'ended') return;
+    this.afterHeard(afterTurn, reason, (timedOut) => this.end(reason, detail || (timedOut ? 'hang-up timeout' : ''), CLOSE.normal, reason));
+  }
+
+  /**
+   * The agent hands the caller to a human: once the goodbye was heard, the decision goes to KV
+   * `transfers` (Exotel's Connect applet asks for it right after the socket closes), then the
+   * socket closes. Only the agent's configured `tools.transferNumber` is ever dialled: a model
+   * cannot be talked into calling anywhere else. With no number configured the call just ends.
+   */
+  private transfer(to: string, afterTurn: number | null, reason: string): void {
+    const configured = this.call?.agent.tools.transferNumber ? toE164(this.call.agent.tools.transferNumber) : undefined;
+    if (!configured) {
+      this.log.warn({ pii: { to } }, 'transfer requested but the agent has no transfer number; hanging up instead');
+      this.publish('error', { type: 'error', stage: 'gateway', code: ErrorCode.badInput, message: 'transfer requested but the agent has no transfer number', retryable: false, turn: afterTurn });
+      this.hangup(afterTurn, 'agent-hangup', 'transfer refused: no transfer number');
+      return;
+    }
+    if (toE164(to) !== configured) this.log.warn({ pii: { requested: to, configured } }, "transfer to another number than the agent's; dialling the agent's");
+    this.afterHeard(afterTurn, 'transfer', (timedOut) => {
+      const call = this.call!;
+      const decision: TransferDecision = { callId: call.callId, callSid: call.callSid, to: configured, reason, decidedAt: Date.now() };
+      const saved = withTimeout(this.deps.saveTransfer(decision), TRANSFER_SAVE_TIMEOUT_MS);
+      saved
+        .then(
+          () => this.log.info({ pii: { to: configured }, reason }, 'transfer stored'),
+          (err: unknown) => this.log.error({ err }, 'could not store the transfer decision'),
+        )
+        .finally(() => this.end('transfer', reason || (timedOut ? 'hang-up timeout' : ''), CLOSE.normal, 'transfer'))
+        .catch((err: unknown) => this.log.error({ err }, 'ending a transfer failed'));
+    });
+  }
+
+  /** Runs `then` once `afterTurn` (or everything) has been heard and audio went quiet, or at the timeout. */
+  private afterHeard(afterTurn: number | null, what: string, then: (timedOut: boolean) => void): void {
+    if (this.hangupTimer || this.hangupDone || this.state === 'ended') return;
     const deadline = this.clock.now() + this.deps.settings.hangupTimeoutMs;
-    this.log.info({ afterTurn, reason }, 'hang-up requested');
+    this.log.info({ afterTurn, what }, 'ending after the agent is heard');
     const check = () => {
       if (this.state === 'ended') return;
       const now = this.clock.now();
@@ -418,11 +570,35 @@ export class CallSession {
       const quiet = !(this.playout?.isPlaying() ?? false) && now - this.lastAgentAudioAt >= HANGUP_QUIET_MS;
       if ((turnDone && quiet) || now >= deadline) {
         clearInterval(this.hangupTimer);
-        this.end(reason, detail || (now >= deadline ? 'hang-up timeout' : ''), CLOSE.normal, reason);
+        this.hangupTimer = undefined;
+        this.hangupDone = true;
+        then(now >= deadline && !(turnDone && quiet));
       }
     };
     this.hangupTimer = setInterval(check, 50);
     check();
+  }
+  private hangupDone = false;
+
+  /**
+   * No stage could take the call: the caller hears the pre-recorded apology (when there is one),
+   * then the call ends cleanly with reason `no-capacity`.
+   */
+  private apologise(detail: string): void {
+    const pcm = this.deps.noCapacityAudio?.get(this.callRate());
+    if (!pcm || !this.playout) {
+      this.end('no-capacity', detail, CLOSE.normal, 'no capacity');
+      return;
+    }
+    this.state = 'live';
+    this.playout.audio(APOLOGY_TURN, 0, pcm, true);
+    this.lastAgentAudioAt = this.clock.now();
+    this.startedTurns.add(APOLOGY_TURN);
+    this.afterHeard(APOLOGY_TURN, 'no-capacity', () => this.end('no-capacity', detail, CLOSE.normal, 'no capacity'));
+  }
+
+  private callRate(): SampleRate {
+    return this.call?.sampleRate ?? 8000;
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
@@ -433,9 +609,9 @@ export class CallSession {
   }
 
   private publish<F extends EventFamily>(family: F, event: Outgoing<F>): void {
-    if (!this.call) return;
+    if (this.startedCallId === undefined) return;
     try {
-      const full = { ...(event as object), v: PROTOCOL_VERSION, callId: this.call.callId, timelineMs: Math.round(this.timelineMs()) };
+      const full = { ...(event as object), v: PROTOCOL_VERSION, callId: this.startedCallId, timelineMs: Math.round(this.timelineMs()) };
       this.deps.bus.publishEvent(family, full as FamilyEventInput<F>);
     } catch (err) {
       this.log.error({ err, family }, 'failed to publish an event');
@@ -463,15 +639,24 @@ export class CallSession {
    */
   end(reason: EndReason, detail: string, closeCode?: number, closeReason?: string): void {
     if (this.state === 'ended') return;
-    const wasStarted = this.call !== undefined;
+    const wasStarted = this.startedCallId !== undefined;
     this.state = 'ended';
     clearTimeout(this.startTimer);
     clearInterval(this.hangupTimer);
     this.playout?.stop();
+    this.dtmf?.stop();
     for (const sub of this.subscriptions) sub.unsubscribe();
     if (wasStarted) {
-      // state is already 'ended'; publish directly.
-      this.publish('lifecycle', { type: 'call.ended', reason, detail, durationMs: Math.round(this.timelineMs()) });
+      // Audio of this call still batched goes out before call.ended.
+      this.deps.publishBatch?.flush();
+      this.publish('lifecycle', {
+        type: 'call.ended',
+        reason,
+        detail,
+        durationMs: Math.round(this.timelineMs()),
+        lostFrames: this.sequence.lost,
+        reorderedFrames: this.sequence.reordered,
+      });
       this.deps.metrics.activeCalls.dec();
       this.deps.metrics.callsEnded.inc({ reason });
       this.log.info({ reason, detail, durationMs: Math.round(this.timelineMs()), lostFrames: this.sequence.lost, malformed: this.malformed }, 'call ended');
@@ -483,8 +668,29 @@ export class CallSession {
     this.deps.onEnd(this);
   }
 
+  /** A drain deadline passed or the gateway is stopping: ends the call, closing with 1001. */
+  shutdown(): void {
+    this.end('shutdown', 'gateway drain deadline', CLOSE.goingAway, 'shutdown');
+  }
+
   /** Forcibly drops the socket (after a drain's grace period). */
   terminate(): void {
     this.ws.terminate();
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }

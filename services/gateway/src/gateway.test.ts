@@ -14,6 +14,8 @@ const silent = createLogger({ service: 'gateway-test', level: 'silent' });
 const prefix = `test.gwclaim.${randomUUID()}`;
 const subjectFor = (stage: Stage) => `${prefix}.${stage}`;
 
+/** A short stand-in for the recorded no-capacity apology. */
+const apology = new Map([8000, 16000, 24000].map((rate) => [rate as 8000 | 16000 | 24000, sineTone(350, 300, rate, 0.2)]));
 let bus: Bus;
 let gateway: RunningGateway;
 let stages: ClaimServer[];
@@ -26,6 +28,7 @@ beforeAll(async () => {
   await bus.flush();
   // A call whose custom parameter says `scenario=nocap` finds no tts instance.
   gateway = await startGateway(env, silent, {
+    noCapacityAudio: apology,
     claim: (stage, call) =>
       claimStage(bus, stage, call, { subject: call.customParameters.scenario === 'nocap' && stage === 'tts' ? `${prefix}.nobody` : subjectFor(stage), timeoutMs: 1000 }),
   });
@@ -173,6 +176,9 @@ describe('gateway with Exotel and stages on NATS', () => {
     expect(metrics).toMatch(/audexly_gateway_malformed_frames_total\{reason="invalid-json"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/audexly_gateway_malformed_frames_total\{reason="foreign-stream"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/audexly_gateway_lost_frames_total\{[^}]*\} [1-9]/);
+    // `teleport` is an unknown event; its `x` an unknown key: both ignored and counted.
+    expect(metrics).toMatch(/audexly_gateway_unknown_events_total\{[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/audexly_gateway_unknown_keys_total\{[^}]*\} [1-9]/);
 
     client.ws.terminate();
     await rec.until(() => rec.of('call.ended').length === 1, 3000, 'call.ended');
@@ -180,10 +186,15 @@ describe('gateway with Exotel and stages on NATS', () => {
     rec.stop();
   });
 
-  it('ends the call with no-capacity when a stage cannot be claimed', async () => {
-    const { client, rec } = await newCall(8000, { scenario: 'nocap' });
+  it('when a stage cannot be claimed, the caller hears the apology, then the call ends cleanly with no-capacity', async () => {
+    const { client, rec } = await newCall(16000, { scenario: 'nocap' });
     await client.until(() => client.closed !== undefined, 5000, 'socket close');
-    expect(client.closed!.code).toBe(1011);
+    expect(client.closed!.code).toBe(1000);
+    // The apology at the call's rate, padded to Exotel's 320-byte frames, then its mark.
+    const heard = Buffer.concat(client.mediaChunks());
+    expect(heard.subarray(0, apology.get(16000)!.byteLength).equals(apology.get(16000)!)).toBe(true);
+    expect(client.received.at(-1)?.event).toBe('mark');
+    expect(rec.audio.get(subjects.audioSent(client.callSid))).toHaveLength(0);
     await rec.until(() => rec.of('call.ended').length === 1 && rec.of('error').length === 1, 3000, 'call.ended');
     expect(rec.of('call.ended')[0]!.reason).toBe('no-capacity');
     expect(rec.of('error')[0]).toMatchObject({ code: ErrorCode.noCapacity, stage: 'gateway' });

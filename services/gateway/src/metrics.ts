@@ -9,6 +9,18 @@ export interface GatewayMetrics {
   reorderedFrames: Counter;
   chunksOut: Counter;
   lateChunks: Counter;
+  /** Lateness of paced chunks (sent after they were due), ms. */
+  chunkLatenessMs: Histogram;
+  /** Largest chunk lateness since the gateway started, ms (the capacity benchmark's criterion). */
+  maxChunkLatenessMs: Gauge;
+  /** Connections closed for breaking a limit, by limit. */
+  limitCloses: Counter<'limit'>;
+  /** Upgrades refused before the WebSocket opened, by HTTP status. */
+  refusedUpgrades: Counter<'status'>;
+  unknownEvents: Counter;
+  unknownKeys: Counter;
+  /** Counts one chunk sent `lateByMs` after it was due. */
+  observeChunk(lateByMs: number): void;
   callsEnded: Counter<'reason'>;
   claimMs: Histogram;
   voiceToVoiceMs: Histogram;
@@ -16,14 +28,35 @@ export interface GatewayMetrics {
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
   const registers = [registry];
+  const chunksOut = new Counter({ name: 'audexly_gateway_chunks_out_total', help: 'Audio chunks sent to Exotel', registers });
+  const lateChunks = new Counter({ name: 'audexly_gateway_late_chunks_total', help: 'Audio chunks sent more than 20 ms after they were due', registers });
+  const chunkLatenessMs = new Histogram({ name: 'audexly_gateway_chunk_lateness_ms', help: 'How late paced chunks went out', buckets: [1, 2, 5, 10, 20, 50, 100, 250], registers });
+  const maxChunkLatenessMs = new Gauge({ name: 'audexly_gateway_chunk_lateness_max_ms', help: 'Largest chunk lateness since start', registers });
+  let maxLateness = 0;
   return {
+    chunksOut,
+    lateChunks,
+    chunkLatenessMs,
+    maxChunkLatenessMs,
+    limitCloses: new Counter({ name: 'audexly_gateway_limit_closes_total', help: 'Connections closed for breaking a limit', labelNames: ['limit'], registers }),
+    refusedUpgrades: new Counter({ name: 'audexly_gateway_refused_upgrades_total', help: 'Stream upgrades refused, by HTTP status', labelNames: ['status'], registers }),
+    unknownKeys: new Counter({ name: 'audexly_gateway_unknown_keys_total', help: 'Keys in Exotel frames we do not know (ignored)', registers }),
+    unknownEvents: new Counter({ name: 'audexly_gateway_unknown_events_total', help: 'Exotel events we do not know (ignored)', registers }),
+    observeChunk(lateByMs: number) {
+      chunksOut.inc();
+      if (lateByMs <= 0) return;
+      chunkLatenessMs.observe(lateByMs);
+      if (lateByMs > 20) lateChunks.inc();
+      if (lateByMs > maxLateness) {
+        maxLateness = lateByMs;
+        maxChunkLatenessMs.set(lateByMs);
+      }
+    },
     activeCalls: new Gauge({ name: 'audexly_gateway_active_calls', help: 'Exotel calls this gateway holds', registers }),
     framesIn: new Counter({ name: 'audexly_gateway_frames_in_total', help: 'Frames received from Exotel, by event', labelNames: ['event'], registers }),
     malformedFrames: new Counter({ name: 'audexly_gateway_malformed_frames_total', help: 'Frames from Exotel that could not be used', labelNames: ['reason'], registers }),
     lostFrames: new Counter({ name: 'audexly_gateway_lost_frames_total', help: 'Frames missing per sequence_number gaps', registers }),
     reorderedFrames: new Counter({ name: 'audexly_gateway_reordered_frames_total', help: 'Frames whose sequence_number went backwards or repeated', registers }),
-    chunksOut: new Counter({ name: 'audexly_gateway_chunks_out_total', help: 'Audio chunks sent to Exotel', registers }),
-    lateChunks: new Counter({ name: 'audexly_gateway_late_chunks_total', help: 'Audio chunks sent more than 20 ms after they were due', registers }),
     callsEnded: new Counter({ name: 'audexly_gateway_calls_ended_total', help: 'Calls ended, by reason', labelNames: ['reason'], registers }),
     claimMs: new Histogram({ name: 'audexly_gateway_claim_ms', help: 'Time to claim every stage for a call', buckets: LATENCY_BUCKETS_MS, registers }),
     voiceToVoiceMs: new Histogram({

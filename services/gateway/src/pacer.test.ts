@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Pacer, type PacerClock } from './pacer.js';
+import { SharedTicker } from './shared-ticker.js';
 
 /** A clock on vitest's fake timers. */
 const fakeClock: PacerClock = {
@@ -43,6 +44,24 @@ describe('pacer', () => {
     expect(maxAhead).toBeLessThanOrEqual(250);
     // Each chunk is sent no earlier than lead before it plays.
     for (const s of sent) expect(s.playAt! - s.at).toBeLessThanOrEqual(250);
+  });
+
+  it('on the shared ticker (timeouts up to a tick early) the lead stays within one tick of the bound', () => {
+    vi.useRealTimers();
+    vi.useFakeTimers({ now: 1_000_000, toFake: ['setInterval', 'clearInterval', 'performance', 'Date'] });
+    const ticker = new SharedTicker(5);
+    const sent: { at: number; playAt: number }[] = [];
+    const pacer = new Pacer<null>({ sampleRate: RATE, leadMs: 250, clock: ticker, sendMedia: (_i, info) => sent.push({ at: ticker.now(), playAt: info.playAt }), sendMark: () => undefined });
+    for (let i = 0; i < 50; i++) pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    let maxAhead = 0;
+    for (let t = 0; t < 6000; t += 1) {
+      vi.advanceTimersByTime(1);
+      maxAhead = Math.max(maxAhead, pacer.bufferedMs());
+    }
+    expect(sent).toHaveLength(50);
+    expect(maxAhead).toBeLessThanOrEqual(255);
+    expect(maxAhead).toBeGreaterThan(200);
+    ticker.stop();
   });
 
   it('sends at real time on average: 5 s of audio takes about 5 s minus the lead', () => {

@@ -8,6 +8,8 @@
 /** A monotonic clock and timers; injectable so tests can drive time. */
 export interface PacerClock {
   now(): number;
+  /** Timeouts may run up to this early (a shared tick); the pacer treats as due what is due within it. */
+  readonly granularityMs?: number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
@@ -39,6 +41,8 @@ export interface SendInfo {
   durationMs: number;
   /** Sent more than `lateMs` after it was due. */
   late: boolean;
+  /** How long after it was due the chunk went out, ms (0 when it was sent as soon as it came). */
+  lateByMs: number;
 }
 
 export interface PacerOptions<M> {
@@ -125,17 +129,18 @@ export class Pacer<M> {
       const durationMs = item.pcm.byteLength / this.bytesPerMs;
       // Send once what is buffered plus this chunk fits in the lead (one chunk always fits).
       const due = this.playEnd - Math.max(this.leadMs - durationMs, 0);
-      if (now < due) {
+      if (now + (this.clock.granularityMs ?? 0) < due) {
         this.dueAt = due;
         this.timer = this.clock.setTimeout(() => this.pump(), Math.max(1, Math.ceil(due - now)));
         return;
       }
-      const late = this.dueAt !== null && now - this.dueAt > this.lateMs;
+      const lateByMs = this.dueAt === null ? 0 : Math.max(0, now - this.dueAt);
+      const late = lateByMs > this.lateMs;
       this.dueAt = null;
       this.queue.shift();
       const playAt = Math.max(now, this.playEnd);
       this.playEnd = playAt + durationMs;
-      this.options.sendMedia(item, { playAt, durationMs, late });
+      this.options.sendMedia(item, { playAt, durationMs, late, lateByMs });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSampleRate, clearMessage, markMessage, mediaMessage, parseExotelFrame, type ExotelFrame } from './protocol.js';
+import { chooseSampleRate, clearMessage, decodeBase64, markMessage, mediaMessage, parseExotelFrame, type ExotelFrame } from './protocol.js';
 import { CONNECTED, DTMF, MARK, MEDIA, NEGATIVE, OUTBOUND, START, STOP } from './test/fixtures.js';
 
 function frame(line: string): ExotelFrame {
@@ -145,5 +145,47 @@ describe('outbound messages', () => {
     expect(media).toEqual({ event: 'media', stream_sid: sid, media: { payload: pcm.toString('base64') } });
     expect(JSON.parse(markMessage(sid, 'turn-3-end'))).toEqual(JSON.parse(OUTBOUND[1]!));
     expect(JSON.parse(clearMessage(sid))).toEqual(JSON.parse(OUTBOUND[2]!));
+  });
+});
+
+describe('base64 payloads', () => {
+  it.each([
+    ['AACVCusT5RqyHt0eYhuqFIAL+wBY9tnsnuWB4QDhKOQ=', 32],
+    ['AAAA', 3],
+    ['AAA=', 2],
+    ['AA==', 1],
+    ['', 0],
+    [Buffer.alloc(1600, 7).toString('base64'), 1600],
+    [` ${Buffer.alloc(1600, 7).toString('base64')}\n`, 1600],
+  ])('decodes %j', (text, bytes) => {
+    expect(decodeBase64(text)?.byteLength).toBe(bytes);
+  });
+
+  it.each(['!!!notbase64', 'A', 'AA=A', 'AB-_', `${Buffer.alloc(1600).toString('base64').slice(0, -4)}ab-_`, `${Buffer.alloc(99).toString('base64')}AA=A`, `AAAA${'!'.repeat(100)}`, `${'A'.repeat(100)}==AA`])('rejects %j', (text) => {
+    expect(decodeBase64(text)).toBeNull();
+  });
+
+  it('matches a strict decoder on random text', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ !';
+    for (let n = 0; n < 2000; n++) {
+      const len = Math.floor(Math.random() * 120);
+      let raw = '';
+      for (let i = 0; i < len; i++) raw += alphabet[Math.floor(Math.random() * alphabet.length)];
+      // Surrounding whitespace is tolerated, as before.
+      const text = raw.trim();
+      const strict = /^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 !== 1;
+      const expectedLen = strict ? Math.floor((text.length * 3) / 4) - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0) : -1;
+      const decoded = decodeBase64(raw);
+      expect(decoded === null ? -1 : decoded.byteLength).toBe(strict && Buffer.from(text, 'base64').byteLength === expectedLen ? expectedLen : -1);
+    }
+  });
+});
+
+describe('unknown keys', () => {
+  it('names keys it does not read, at the top level and in the event object, and none for the documented shapes', () => {
+    expect(parseExotelFrame(CONNECTED[2]!)).toMatchObject({ ok: true, unknownKeys: ['protocol', 'version'] });
+    expect(parseExotelFrame(MEDIA[7]!)).not.toHaveProperty('unknownKeys');
+    expect(parseExotelFrame(START[0]!)).not.toHaveProperty('unknownKeys');
+    expect(parseExotelFrame('{"event":"mark","stream_sid":"s","mark":{"name":"x","colour":"red"},"extra":1}')).toMatchObject({ ok: true, unknownKeys: ['extra', 'mark.colour'] });
   });
 });

@@ -84,7 +84,27 @@ export interface UnknownFrame extends Base {
 }
 
 export type ExotelFrame = ConnectedFrame | StartFrame | MediaFrame | DtmfFrame | MarkFrame | StopFrame | UnknownFrame;
-export type ParseResult = { ok: true; frame: ExotelFrame } | { ok: false; error: ExotelParseError };
+/** `unknownKeys`: keys we do not know (top level and in the event's object), when there are any. */
+export type ParseResult = { ok: true; frame: ExotelFrame; unknownKeys?: string[] } | { ok: false; error: ExotelParseError };
+
+const KNOWN_TOP = new Set(['event', 'sequence_number', 'sequenceNumber', 'stream_sid', 'streamSid', 'start', 'media', 'dtmf', 'mark', 'stop', 'digit']);
+const KNOWN_BODY: Record<string, Set<string>> = {
+  start: new Set(['stream_sid', 'streamSid', 'call_sid', 'callSid', 'account_sid', 'accountSid', 'from', 'to', 'custom_parameters', 'customParameters', 'media_format', 'mediaFormat']),
+  media: new Set(['chunk', 'timestamp', 'payload', 'track']),
+  dtmf: new Set(['digit', 'duration']),
+  mark: new Set(['name']),
+  stop: new Set(['call_sid', 'callSid', 'account_sid', 'accountSid', 'reason']),
+};
+
+/** Keys of a known event that we do not read (ignored, but counted and logged at debug). */
+function unknownKeysOf(msg: Json, event: string): string[] | undefined {
+  let out: string[] | undefined;
+  for (const key in msg) if (!KNOWN_TOP.has(key.trim())) (out ??= []).push(key);
+  const known = KNOWN_BODY[event];
+  const body = msg[event];
+  if (known && isObject(body)) for (const key in body) if (!known.has(key.trim())) (out ??= []).push(`${event}.${key}`);
+  return out;
+}
 
 type Json = Record<string, unknown>;
 
@@ -121,11 +141,22 @@ function fail(code: ParseErrorCode, message: string, event?: string): ParseResul
   return { ok: false, error: event === undefined ? { code, message } : { code, message, event } };
 }
 
-/** Strict base64 (standard alphabet, optional padding) → bytes; null when not base64. */
+/**
+ * Strict base64 (standard alphabet, optional padding) → bytes; null when not base64. Hot path (every
+ * caller frame): Node's decoder skips characters outside the alphabet, so a decoded length short of
+ * what the text length implies means the text was not base64; the regex runs only for short or
+ * suspicious input.
+ */
 export function decodeBase64(text: string): Buffer | null {
-  const clean = text.trim();
-  if (!BASE64.test(clean) || clean.length % 4 === 1) return null;
-  return Buffer.from(clean, 'base64');
+  const clean = text.length > 0 && text.charCodeAt(0) > 32 && text.charCodeAt(text.length - 1) > 32 ? text : text.trim();
+  if (clean.length % 4 === 1) return null;
+  const bytes = Buffer.from(clean, 'base64');
+  const padding = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0;
+  const expected = Math.floor((clean.length * 3) / 4) - padding;
+  if (bytes.byteLength !== expected) return null;
+  // The decoder also accepts base64url's '-' and '_' and '=' mid-text; keep the standard alphabet.
+  if (clean.length < 64 ? !BASE64.test(clean) : /[-_]/.test(clean) || (padding === 0 ? clean.includes('=') : clean.indexOf('=') < clean.length - padding)) return null;
+  return bytes;
 }
 
 function customParameters(value: unknown): Record<string, string> {
@@ -167,6 +198,15 @@ export function parseExotelFrame(text: string): ParseResult {
   if (!isObject(msg)) return fail('not-an-object', 'frame is not a JSON object');
   const event = msg.event;
   if (typeof event !== 'string' || event === '') return fail('missing-event', 'frame has no event');
+  const result = parseEvent(msg, event);
+  if (result.ok) {
+    const unknown = unknownKeysOf(msg, event);
+    if (unknown) result.unknownKeys = unknown;
+  }
+  return result;
+}
+
+function parseEvent(msg: Json, event: string): ParseResult {
   switch (event) {
     case 'connected':
       return { ok: true, frame: { event: 'connected' } };
@@ -298,7 +338,8 @@ export type ExotelOutbound =
 /** `media` carrying PCM16LE at the session rate; the caller keeps it a multiple of 320 bytes. */
 export function mediaMessage(streamSid: string, pcm: Uint8Array): string {
   const payload = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64');
-  return JSON.stringify({ event: 'media', stream_sid: streamSid, media: { payload } } satisfies ExotelOutbound);
+  // Hot path: a template instead of JSON.stringify; base64 needs no escaping, the sid is escaped once.
+  return `{"event":"media","stream_sid":${JSON.stringify(streamSid)},"media":{"payload":"${payload}"}}`;
 }
 
 /** `mark`: Exotel echoes it once the audio sent before it has played. */

@@ -11,7 +11,7 @@ export interface Outbound {
 
 /** A minimal Exotel stand-in for stage tests: sends frames, records what the gateway sends. */
 export class ExotelTestClient {
-  readonly callSid = randomBytes(16).toString('hex');
+  readonly callSid: string;
   readonly streamSid = randomBytes(16).toString('hex');
   readonly received: Outbound[] = [];
   closed: { code: number; reason: string } | undefined;
@@ -22,7 +22,9 @@ export class ExotelTestClient {
   private constructor(
     readonly ws: WebSocket,
     private readonly echoMarks: boolean,
+    callSid?: string,
   ) {
+    this.callSid = callSid ?? randomBytes(16).toString('hex');
     ws.on('message', (data: Buffer) => {
       const msg = { ...(JSON.parse(data.toString()) as Omit<Outbound, 'at'>), at: Date.now() };
       this.received.push(msg);
@@ -35,21 +37,22 @@ export class ExotelTestClient {
     });
   }
 
-  static async connect(url: string, options: { echoMarks?: boolean } = {}): Promise<ExotelTestClient> {
-    const ws = new WebSocket(url);
+  /** Rejects with `HTTP <status>` when the gateway refuses the upgrade. */
+  static async connect(url: string, options: { echoMarks?: boolean; headers?: Record<string, string>; callSid?: string } = {}): Promise<ExotelTestClient> {
+    const ws = new WebSocket(url, { headers: options.headers });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     });
-    return new ExotelTestClient(ws, options.echoMarks ?? true);
+    return new ExotelTestClient(ws, options.echoMarks ?? true, options.callSid);
   }
 
   send(frame: unknown): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
-  start(options: { sampleRate?: number; customParameters?: Record<string, string> } = {}): void {
+  start(options: { sampleRate?: number; customParameters?: Record<string, string>; to?: string } = {}): void {
     this.send({ event: 'connected' });
     this.send({
       event: 'start',
@@ -60,7 +63,7 @@ export class ExotelTestClient {
         call_sid: this.callSid,
         account_sid: 'acmevoice1',
         from: '+919876543210',
-        to: '+918047491899',
+        to: options.to ?? '+918047491899',
         custom_parameters: options.customParameters ?? {},
         media_format: { encoding: 'audio/x-raw', sample_rate: String(options.sampleRate ?? 8000), bit_rate: '16' },
       },
@@ -71,6 +74,10 @@ export class ExotelTestClient {
     this.seq += 1 + (options.skipSequence ?? 0);
     this.chunk++;
     this.send({ event: 'media', sequence_number: String(this.seq), stream_sid: this.streamSid, media: { chunk: String(this.chunk), timestamp: String(this.chunk * 100), payload: pcm.toString('base64') } });
+  }
+
+  dtmf(digit: string): void {
+    this.send({ event: 'dtmf', sequence_number: String(++this.seq), stream_sid: this.streamSid, dtmf: { digit, duration: '100' } });
   }
 
   stop(reason = 'callended'): void {
