@@ -21,11 +21,15 @@ export async function startLlmService(env: Record<string, string | undefined>, l
       stage: 'llm',
       config,
       claimSubject: overrides.claimSubject,
-      createHandler: ({ log: stageLog }) =>
+      createHandler: ({ log: stageLog, bus }) =>
         createLlmHandler({
           llm: overrides.provider ? { provider: overrides.provider } : llmProviderFromConfig(config, stageLog),
+          bus,
           idleTimeoutMs: config.LLM_IDLE_TIMEOUT_MS,
           minSegmentChars: config.LLM_MIN_SEGMENT_CHARS,
+          retryDelayMs: config.LLM_RETRY_DELAY_MS,
+          maxToolRounds: config.LLM_MAX_TOOL_ROUNDS,
+          recoveryMinAgeMs: config.LLM_RECOVERY_MIN_AGE_MS,
         }),
     },
     log,

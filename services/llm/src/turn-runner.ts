@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { AudexlyError, ErrorCode } from '@audexly/protocol';
-import type { LlmMessage, LlmProvider } from '@audexly/providers';
+import type { LlmMessage, LlmProvider, LlmTool, LlmToolCall } from '@audexly/providers';
 import { SentenceSplitter } from './sentence-splitter.js';
 
 /** How one agent's replies are generated (the agent's `llm` config plus service tuning). */
@@ -13,33 +13,36 @@ export interface ReplySettings {
 }
 
 export interface ReplyOutcome {
-  /** `aborted`: the turn was cut off (newer speech, interrupt, call end); `failed`: the provider failed. */
+  /** `aborted`: the turn was cut off (newer input, interrupt, call end); `failed`: the provider failed. */
   status: 'done' | 'aborted' | 'failed';
   /** Segments handed to `onSegment`, in order. */
   segments: string[];
-  /** Time from the request to the first streamed text. */
+  /** Tool calls the model made (complete), in order; empty unless status is `done`. */
+  toolCalls: LlmToolCall[];
+  /** Time from the request to the first streamed text or tool call. */
   firstTokenMs: number | null;
   usage: { promptTokens: number; completionTokens: number } | null;
   error?: AudexlyError;
 }
 
 /**
- * Streams one completion and hands out each sentence as soon as it is complete. Nothing is handed
- * out once `signal` has aborted; the text that had not become a segment by then is dropped.
+ * Streams one completion and hands out each sentence as soon as it is complete (the first one
+ * fast, later ones at least `minSegmentChars`). Nothing is handed out once `signal` has aborted;
+ * the text that had not become a segment by then is dropped.
  */
 export async function streamReply(
   provider: LlmProvider,
   messages: LlmMessage[],
-  settings: ReplySettings,
+  settings: ReplySettings & { tools?: LlmTool[] },
   signal: AbortSignal,
-  onSegment: (text: string, index: number) => void,
+  onSegment: (text: string) => void,
 ): Promise<ReplyOutcome> {
   const splitter = new SentenceSplitter({ minChars: settings.minSegmentChars });
-  const outcome: ReplyOutcome = { status: 'done', segments: [], firstTokenMs: null, usage: null };
+  const outcome: ReplyOutcome = { status: 'done', segments: [], toolCalls: [], firstTokenMs: null, usage: null };
   const emit = (sentences: string[]) => {
     for (const text of sentences) {
       if (signal.aborted) return;
-      onSegment(text, outcome.segments.length);
+      onSegment(text);
       outcome.segments.push(text);
     }
   };
@@ -48,6 +51,7 @@ export async function streamReply(
     const stream = provider.stream({
       model: settings.model,
       messages,
+      ...(settings.tools?.length ? { tools: settings.tools } : {}),
       temperature: settings.temperature,
       maxTokens: settings.maxTokens,
       idleTimeoutMs: settings.idleTimeoutMs,
@@ -58,19 +62,24 @@ export async function streamReply(
       if (chunk.type === 'text') {
         outcome.firstTokenMs ??= Math.round(performance.now() - started);
         emit(splitter.push(chunk.text));
-      } else if (chunk.type === 'done') {
+      } else if (chunk.type === 'tool-call') {
+        outcome.firstTokenMs ??= Math.round(performance.now() - started);
+        outcome.toolCalls.push(chunk.call);
+      } else {
         outcome.usage = chunk.usage;
       }
     }
   } catch (err) {
     if (!signal.aborted) {
       outcome.status = 'failed';
+      outcome.toolCalls = [];
       outcome.error = err instanceof AudexlyError ? err : new AudexlyError(ErrorCode.llmUpstream, 'language model stream failed', { cause: err, retryable: true });
       return outcome;
     }
   }
   if (signal.aborted) {
     outcome.status = 'aborted';
+    outcome.toolCalls = [];
     return outcome;
   }
   emit(splitter.flush());

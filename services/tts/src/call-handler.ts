@@ -1,5 +1,6 @@
 import type { SampleRate } from '@audexly/protocol';
-import type { CallHandler } from '@audexly/stage';
+import type { CallHandler, StageCall } from '@audexly/stage';
+import type { PhraseCache } from './phrase-cache.js';
 import { Speaker, type SpeakerSession } from './speaker.js';
 import type { TtsChoice } from './tts-provider.js';
 
@@ -7,14 +8,20 @@ export interface TtsHandlerOptions {
   tts: TtsChoice;
   /** Rate to ask the provider for; the call's rate when unset. */
   providerSampleRate?: SampleRate;
+  /** The greeting cache (null: off). Warmed for the call's agent at claim time. */
+  cache: PhraseCache | null;
 }
 
-/** Per call: one TTS session; `reply.segment` → audio on `audio.out`; `control.interrupt` stops a turn. */
+/**
+ * Per call: one TTS session; `reply.segment` → audio on `audio.out` (the agent's greeting and
+ * phrases straight from the greeting cache); `control.interrupt` stops a turn.
+ */
 export function createTtsHandler(options: TtsHandlerOptions): CallHandler {
   return async (call) => {
     const replies = call.events('reply');
     const control = call.events('control');
-    const speaker = new Speaker(call);
+    const speaker = new Speaker(call, options.cache);
+    const warming = warmCache(call, options);
     const session = await openSession(call, options);
     try {
       await Promise.all([
@@ -26,6 +33,7 @@ export function createTtsHandler(options: TtsHandlerOptions): CallHandler {
           for await (const { event } of control) if (event.type === 'control.interrupt') speaker.interrupt(event.turn);
         })(),
         speaker.run(session),
+        warming,
       ]);
     } finally {
       await session.session?.close();
@@ -33,7 +41,14 @@ export function createTtsHandler(options: TtsHandlerOptions): CallHandler {
   };
 }
 
-async function openSession(call: Parameters<CallHandler>[0], options: TtsHandlerOptions): Promise<SpeakerSession> {
+/** Starts synthesising the agent's greeting and phrases that are not cached yet. */
+function warmCache(call: StageCall, options: TtsHandlerOptions): Promise<void> {
+  if (!options.cache || options.tts.provider === null) return Promise.resolve();
+  const rate = call.call.sampleRate;
+  return options.cache.warm(call.call.agent, rate, options.providerSampleRate ?? rate, options.tts.provider, call.log);
+}
+
+async function openSession(call: StageCall, options: TtsHandlerOptions): Promise<SpeakerSession> {
   if (options.tts.provider === null) return { session: null, reason: options.tts.reason };
   const { agent, sampleRate: callRate } = call.call;
   const sampleRate = options.providerSampleRate ?? callRate;

@@ -10,7 +10,7 @@ import { startTtsService } from './service.js';
 
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const log = createLogger({ service: 'tts-test', level: 'silent' });
-const env = { NATS_URL: natsUrl, METRICS_PORT: '0', LOG_LEVEL: 'silent' };
+const env = { NATS_URL: natsUrl, METRICS_PORT: '0', LOG_LEVEL: 'silent', TTS_PHRASE_CACHE: 'false' };
 let bus: Bus;
 
 beforeAll(async () => {
@@ -41,10 +41,12 @@ interface Out {
   rate: number;
   last: boolean;
   bytes: number;
+  /** `Audexly-Provider-Ms`, when present. */
+  providerMs?: number;
 }
 
 function toOut(m: AudioMessage): Out {
-  return { turn: m.num(AudioHeader.turn, -1), segment: m.num(AudioHeader.segment, -1), seq: m.num(AudioHeader.seq, -1), rate: m.num(AudioHeader.sampleRate, -1), last: m.header(AudioHeader.last) === '1', bytes: m.data.byteLength };
+  return { turn: m.num(AudioHeader.turn, -1), segment: m.num(AudioHeader.segment, -1), seq: m.num(AudioHeader.seq, -1), rate: m.num(AudioHeader.sampleRate, -1), last: m.header(AudioHeader.last) === '1', bytes: m.data.byteLength, ...(m.header(AudioHeader.providerMs) === undefined ? {} : { providerMs: m.num(AudioHeader.providerMs) }) };
 }
 
 /** Collects audio.out in the background; `until` waits for a matching message. */
@@ -107,6 +109,22 @@ describe('tts service', () => {
       expect(bytes0).toBe('Your order ships tomorrow.'.length * 50 * 16);
       expect(fake.requests.map((r) => r.text)).toEqual(['Your order ships tomorrow.', 'Anything else?']);
       expect(fake.requests[0]!.options).toMatchObject({ sampleRate: 8000, speaker: 'vidya', language: 'en-IN', pace: 1.1, model: 'bulbul:v2' });
+    });
+  });
+
+  it('stamps the time spent inside the provider on the first audio message of each segment only', async () => {
+    const fake = new FakeTts({ msPerChar: 50, chunkMs: 100, chunkDelayMs: 30 });
+    await withCall(fake, {}, {}, async (call, audio) => {
+      segment(call, 1, 0, 'Your order ships tomorrow.');
+      segment(call, 1, 1, 'Anything else?');
+      const out = await audio.until(lastOf(1, 1));
+      for (const seg of [0, 1]) {
+        const messages = out.filter((o) => o.segment === seg);
+        expect(messages.length).toBeGreaterThan(2);
+        // The provider waits 30 ms before its first chunk: that wait is provider time.
+        expect(messages[0]!.providerMs).toBeGreaterThanOrEqual(29);
+        expect(messages.slice(1).every((o) => o.providerMs === undefined)).toBe(true);
+      }
     });
   });
 

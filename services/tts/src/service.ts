@@ -3,6 +3,7 @@ import { startStage, type RunningStage } from '@audexly/stage';
 import type { Logger } from '@audexly/telemetry';
 import { createTtsHandler } from './call-handler.js';
 import { loadTtsConfig } from './config.js';
+import { PhraseCache } from './phrase-cache.js';
 import { ttsProviderFromConfig } from './tts-provider.js';
 
 /** What tests (and the local runner) may replace. */
@@ -25,6 +26,7 @@ export async function startTtsService(env: Record<string, string | undefined>, l
         createTtsHandler({
           tts: overrides.provider ? { provider: overrides.provider } : ttsProviderFromConfig(config, stageLog),
           providerSampleRate: config.TTS_PROVIDER_SAMPLE_RATE,
+          cache: config.TTS_PHRASE_CACHE ? new PhraseCache(config.TTS_PHRASE_CACHE_ENTRIES) : null,
         }),
     },
     log,

@@ -2,6 +2,7 @@ import { createStreamingResampler } from '@audexly/audio';
 import { AudexlyError, AudioHeader, ErrorCode, subjects, type ReplySegment, type SampleRate } from '@audexly/protocol';
 import { EventQueue, type TtsSession } from '@audexly/providers';
 import type { StageCall } from '@audexly/stage';
+import { voiceOf, type PhraseCache } from './phrase-cache.js';
 
 /** A session to speak with, or why there is none. */
 export type SpeakerSession = { session: TtsSession; sampleRate: SampleRate } | { session: null; reason: string };
@@ -22,7 +23,11 @@ export class Speaker {
   private readonly failedTurns = new Set<number>();
   private readonly subject: string;
 
-  constructor(private readonly call: StageCall) {
+  constructor(
+    private readonly call: StageCall,
+    /** Audio of the agent's greeting and phrases, served without a TTS round trip. */
+    private readonly cache: PhraseCache | null = null,
+  ) {
     this.subject = subjects.audioOut(call.callId);
   }
 
@@ -48,7 +53,9 @@ export class Speaker {
       this.active = { turn: segment.turn, controller };
       const signal = AbortSignal.any([this.call.signal, controller.signal]);
       try {
-        if (speaker.session === null) this.failTurn(segment, speaker.reason);
+        if (await this.speakCached(segment, signal)) {
+          // Served from the greeting cache.
+        } else if (speaker.session === null) this.failTurn(segment, speaker.reason);
         else await this.speak(speaker.session, speaker.sampleRate, segment, signal);
       } finally {
         this.active = null;
@@ -57,13 +64,34 @@ export class Speaker {
     }
   }
 
+  /** Plays a cached phrase; false when the text is not cached (or its synthesis failed before any audio). */
+  private async speakCached(segment: ReplySegment, signal: AbortSignal): Promise<boolean> {
+    const { agent, sampleRate } = this.call.call;
+    const cached = this.cache?.get(agent.id, segment.text, voiceOf(agent), sampleRate);
+    if (!cached) return false;
+    const playing = cached.play(signal);
+    for (;;) {
+      const next = await playing.next();
+      if (next.done) return next.value;
+      if (signal.aborted) return true;
+      this.publish(segment, next.value, false);
+    }
+  }
+
   private async speak(session: TtsSession, providerRate: SampleRate, segment: ReplySegment, signal: AbortSignal): Promise<void> {
     const callRate = this.call.call.sampleRate;
     const resampler = providerRate === callRate ? null : await createStreamingResampler(providerRate, callRate);
+    const requestedAt = performance.now();
+    let providerMs: number | null = null;
     try {
       for await (const pcm of session.synthesize(segment.text, signal)) {
         if (signal.aborted) return;
-        this.publish(segment, resampler ? resampler.push(pcm) : pcm, false);
+        const out = resampler ? resampler.push(pcm) : pcm;
+        if (out.byteLength === 0) continue;
+        // Time inside the provider, on the segment's first audio message only.
+        const first = providerMs === null;
+        providerMs ??= Math.round((performance.now() - requestedAt) * 1000) / 1000;
+        this.publish(segment, out, false, first ? providerMs : undefined);
       }
       if (signal.aborted) return;
       if (resampler) this.publish(segment, resampler.end(), false);
@@ -83,7 +111,7 @@ export class Speaker {
     this.call.error(ErrorCode.ttsUpstream, reason, { retryable: false, turn: segment.turn });
   }
 
-  private publish(segment: ReplySegment, pcm: Buffer, last: boolean): void {
+  private publish(segment: ReplySegment, pcm: Buffer, last: boolean, providerMs?: number): void {
     if (!last && pcm.byteLength === 0) return;
     this.call.publishAudio(this.subject, pcm, {
       [AudioHeader.turn]: segment.turn,
@@ -91,6 +119,7 @@ export class Speaker {
       [AudioHeader.seq]: this.seq++,
       [AudioHeader.sampleRate]: this.call.call.sampleRate,
       ...(last ? { [AudioHeader.last]: 1 } : {}),
+      ...(providerMs !== undefined ? { [AudioHeader.providerMs]: providerMs } : {}),
     });
   }
 }
