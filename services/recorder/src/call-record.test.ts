@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentConfigSchema, callRecordSchema, ErrorCode, type AnyEvent, type CallDescriptor } from '@audexly/protocol';
+import { agentConfigSchema, callRecordSchema, ErrorCode, type AnyEvent, type CallDescriptor, type CallEnded } from '@audexly/protocol';
 import { buildCallRecord } from './call-record.js';
 
 const callId = 'c1';
@@ -35,6 +35,28 @@ const events: AnyEvent[] = [
   { v, callId, type: 'call.ended', timelineMs: 7000, reason: 'error', detail: 'boom', durationMs: 7000 },
 ];
 
+describe('who hung up and the language', () => {
+  const base = { call, events: [], recording: null };
+  const end = (reason: CallEnded['reason'], extra: object = {}): CallEnded => ({ v, callId, type: 'call.ended', timelineMs: 1, reason, detail: '', durationMs: 1, ...extra });
+  it('derives who hung up from the end reason', () => {
+    const who = (reason: CallEnded['reason']) => buildCallRecord({ ...base, ended: end(reason) }).hungUpBy;
+    expect([who('caller-hangup'), who('agent-hangup'), who('transfer'), who('stopped'), who('socket-closed'), who('no-capacity'), who('error'), who('shutdown')]).toEqual([
+      'caller', 'agent', 'agent', 'system', 'system', 'system', 'system', 'system',
+    ]);
+    expect(buildCallRecord({ ...base, ended: undefined }).hungUpBy).toBeNull();
+  });
+
+  it('takes the language most utterances were in, and lost frames when the gateway reports them', () => {
+    const final = (utterance: number, language: string | null): AnyEvent => ({
+      v, callId, type: 'speech.final', timelineMs: utterance * 1000, utterance, text: 'x', language, speechStartMs: 0, speechEndMs: 1, providerMs: 1, audioSeconds: 1,
+    });
+    const record = buildCallRecord({ ...base, ended: end('caller-hangup', { lostFrames: 3 }), events: [final(1, 'en-IN'), final(2, 'hi-IN'), final(3, 'hi-IN'), final(4, null)] });
+    expect(record.language).toBe('hi-IN');
+    expect(record.turns.map((t) => t.language)).toEqual(['en-IN', 'hi-IN', 'hi-IN', null]);
+    expect(record.lostFrames).toBe(3);
+  });
+});
+
 describe('call record', () => {
   const record = buildCallRecord({
     call,
@@ -47,6 +69,7 @@ describe('call record', () => {
   it('is valid by the protocol schema and takes the end from the event log', () => {
     expect(callRecordSchema.parse(record)).toEqual(record);
     expect(record).toMatchObject({ endReason: 'error', endDetail: 'boom', durationMs: 7000, status: 'failed', endedAt: '2025-01-01T00:00:07.000Z' });
+    expect(record).toMatchObject({ hungUpBy: 'system', language: 'en-IN', lostFrames: null, expiresAt: null });
   });
 
   it('keeps in the transcript only the agent segments the caller heard before interrupting, and skips empty utterances', () => {
@@ -71,5 +94,21 @@ describe('call record', () => {
       ['recorder', ErrorCode.storage, null],
     ]);
     expect(record.usage).toEqual({ sttSeconds: 1.1, llmPromptTokens: 10, llmCompletionTokens: 8, ttsCharacters: 6 + 16 + 16 });
+  });
+});
+
+describe('a turn spoken in several model runs', () => {
+  it('takes the latest reply.done of the turn for its text and usage, not the sum of all', () => {
+    const runs: AnyEvent[] = [
+      { v, callId, type: 'speech.final', timelineMs: 1000, utterance: 1, text: 'Book a table', language: 'en-IN', speechStartMs: 100, speechEndMs: 900, providerMs: 50, audioSeconds: 1 },
+      { v, callId, type: 'reply.segment', timelineMs: 1200, turn: 1, segment: 0, text: 'Let me check.' },
+      { v, callId, type: 'reply.done', timelineMs: 1300, turn: 1, segments: 1, text: 'Let me check.', providerFirstTokenMs: 100, usage: { promptTokens: 10, completionTokens: 3 } },
+      { v, callId, type: 'reply.segment', timelineMs: 2200, turn: 1, segment: 1, text: 'You are booked for eight.' },
+      { v, callId, type: 'reply.done', timelineMs: 2300, turn: 1, segments: 2, text: 'Let me check. You are booked for eight.', providerFirstTokenMs: 100, usage: { promptTokens: 25, completionTokens: 11 } },
+      { v, callId, type: 'call.ended', timelineMs: 4000, reason: 'caller-hangup', detail: '', durationMs: 4000 },
+    ];
+    const record = buildCallRecord({ call, events: runs, ended: runs.at(-1) as CallEnded, recording: null });
+    expect(record.turns.find((t) => t.turn === 1)?.agentText).toBe('Let me check. You are booked for eight.');
+    expect(record.usage).toMatchObject({ llmPromptTokens: 25, llmCompletionTokens: 11 });
   });
 });

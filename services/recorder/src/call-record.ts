@@ -1,5 +1,6 @@
 import {
   CALL_RECORD_VERSION,
+  hungUpByOf,
   type AnyEvent,
   type CallDescriptor,
   type CallEnded,
@@ -26,6 +27,8 @@ export interface CallRecordInput {
   recording: RecordingInfo | null;
   /** The recorder's own failures while finishing the call (they may not be in the log yet). */
   ownErrors?: readonly CallError[];
+  /** When the record expires (retention); null when it does not. */
+  expiresAt?: Date | null;
 }
 
 /** What the events say about one turn. */
@@ -65,13 +68,37 @@ export function buildCallRecord(input: CallRecordInput): CallRecord {
     durationMs,
     endReason,
     endDetail: ended?.detail ?? '',
+    hungUpBy: hungUpByOf(endReason),
     status: endReason === null || endReason === 'error' || endReason === 'no-capacity' ? 'failed' : 'completed',
     transcript: transcriptOf(turns),
     turns: [...turns.entries()].sort(([a], [b]) => a - b).map(([turn, facts]) => turnOf(turn, facts)),
     errors: errorsOf(events, input.ownErrors ?? []),
     recording: input.recording,
     usage: usageOf(events, turns),
+    language: languageOf(events),
+    lostFrames: lostFramesOf(ended),
+    expiresAt: input.expiresAt ? input.expiresAt.toISOString() : null,
   };
+}
+
+/** The language of most utterances (the latest wins a tie), from `speech.final.language`. */
+function languageOf(events: readonly AnyEvent[]): string | null {
+  const counts = new Map<string, number>();
+  for (const e of events) {
+    if (e.type !== 'speech.final' || !e.language || e.text.trim() === '') continue;
+    const n = (counts.get(e.language) ?? 0) + 1;
+    counts.delete(e.language); // re-insert: the latest of equal counts comes last
+    counts.set(e.language, n);
+  }
+  let best: string | null = null;
+  let most = 0;
+  for (const [language, n] of counts) if (n >= most) [best, most] = [language, n];
+  return best;
+}
+
+/** `call.ended.lostFrames`; null when the gateway does not report it (older gateways). */
+function lostFramesOf(ended: CallEnded | undefined): number | null {
+  return ended?.lostFrames ?? null;
 }
 
 function collectTurns(events: readonly AnyEvent[]): Map<number, TurnFacts> {
@@ -90,7 +117,9 @@ function collectTurns(events: readonly AnyEvent[]): Map<number, TurnFacts> {
         if (!facts(e.turn).segments.has(e.segment)) facts(e.turn).segments.set(e.segment, e);
         break;
       case 'reply.done':
-        facts(e.turn).done ??= e;
+        // A turn can take several model runs (tool rounds, a goodbye); each reply.done carries the
+        // turn's totals so far, so the latest one is the turn's.
+        facts(e.turn).done = e;
         break;
       case 'playback.started':
         facts(e.turn).started ??= e;
@@ -156,6 +185,8 @@ function turnOf(turn: number, f: TurnFacts): CallTurn {
   return {
     turn,
     callerText: f.final?.text ?? null,
+    speechStartMs: f.final?.speechStartMs ?? null,
+    language: f.final?.language ?? null,
     agentText: agentTextOf(f),
     speechEndMs,
     transcriptMs,
@@ -187,13 +218,11 @@ function errorsOf(events: readonly AnyEvent[], own: readonly CallError[]): CallE
 
 function usageOf(events: readonly AnyEvent[], turns: Map<number, TurnFacts>): CallRecord['usage'] {
   const usage = { sttSeconds: 0, llmPromptTokens: 0, llmCompletionTokens: 0, ttsCharacters: 0 };
-  for (const e of events) {
-    if (e.type === 'speech.final') usage.sttSeconds += e.audioSeconds;
-    if (e.type === 'reply.done' && e.usage) {
-      usage.llmPromptTokens += e.usage.promptTokens;
-      usage.llmCompletionTokens += e.usage.completionTokens;
-    }
+  for (const e of events) if (e.type === 'speech.final') usage.sttSeconds += e.audioSeconds;
+  for (const f of turns.values()) {
+    usage.llmPromptTokens += f.done?.usage?.promptTokens ?? 0;
+    usage.llmCompletionTokens += f.done?.usage?.completionTokens ?? 0;
+    for (const s of f.segments.values()) usage.ttsCharacters += s.text.length;
   }
-  for (const f of turns.values()) for (const s of f.segments.values()) usage.ttsCharacters += s.text.length;
   return usage;
 }

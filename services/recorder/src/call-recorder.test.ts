@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKETS, claimStage, connectBus, openBucket, provisionJetStream, type Bus } from '@audexly/bus';
+import { BUCKETS, callsWithCapturedAudio, claimStage, connectBus, openBucket, provisionJetStream, purgeCallAudio, type Bus } from '@audexly/bus';
 import { AudioHeader, ErrorCode, PROTOCOL_VERSION, agentConfigSchema, callRecordSchema, subjects, type CallDescriptor } from '@audexly/protocol';
 import { StageRuntime } from '@audexly/stage';
 import { createLogger } from '@audexly/telemetry';
 import { createCallRecorder } from './call-recorder.js';
-import type { RecordingStore } from './recording-store.js';
+import type { RecordingStore } from '@audexly/storage';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 let bus: Bus;
@@ -18,13 +18,16 @@ afterAll(async () => {
 });
 
 const brokenStore: RecordingStore = {
+  kind: 'nats-object-store',
   put: () => Promise.reject(new Error('disk full')),
   get: () => Promise.resolve(null),
+  head: () => Promise.resolve(null),
   delete: () => Promise.resolve(),
+  list: async function* () {},
 };
 
 describe('call recorder', () => {
-  it('when the recording cannot be stored, publishes a storage error event and still writes the record without a recording', async () => {
+  it('when the recording cannot be stored, publishes a storage error event, still writes the record without a recording, and keeps the captured audio', async () => {
     const callId = `t${randomUUID().replace(/-/g, '')}`;
     const claimSubject = `test.claim.${randomUUID()}`;
     const calls = await openBucket(bus, BUCKETS.calls);
@@ -34,7 +37,7 @@ describe('call recorder', () => {
       log: createLogger({ service: 'test', level: 'silent' }),
       maxCalls: 1,
       claimSubject,
-      handler: createCallRecorder({ bus, recordings: brokenStore, calls, maxRecordingMs: 60_000, eventLogTimeoutMs: 3000 }),
+      handler: createCallRecorder({ bus, recordings: brokenStore, calls, maxRecordingMs: 60_000, eventLogTimeoutMs: 3000, retentionDays: 90 }),
     });
     runtime.start();
     const errors = bus.subscribeEvents(callId, 'error');
@@ -58,7 +61,9 @@ describe('call recorder', () => {
       expect(record.recording).toBeNull();
       expect(record.status).toBe('completed');
       expect(record.errors).toEqual([expect.objectContaining({ stage: 'recorder', code: ErrorCode.storage, message: 'could not store the recording' })]);
+      expect(await callsWithCapturedAudio(bus)).toContain(callId);
       await calls.delete(callId);
+      await purgeCallAudio(bus, callId);
     } finally {
       errors.unsubscribe();
       await runtime.drain(1000);

@@ -1,10 +1,10 @@
 import { encodeStereoWav, resample } from '@audexly/audio';
-import { readCallEvents, type AudioMessage, type Bus, type openBucket } from '@audexly/bus';
-import { AudioHeader, ErrorCode, subjects, type AnyEvent, type CallError, type RecordingInfo } from '@audexly/protocol';
+import { purgeCallAudio, readCallAudio, readCallEvents, type AudioMessage, type Bus, type openBucket } from '@audexly/bus';
+import { AudioHeader, ErrorCode, type AnyEvent, type CallError, type RecordingInfo } from '@audexly/protocol';
 import type { CallHandler, StageCall } from '@audexly/stage';
+import type { RecordingStore } from '@audexly/storage';
 import { Counter, type Registry } from '@audexly/telemetry';
 import { buildCallRecord } from './call-record.js';
-import type { RecordingStore } from './recording-store.js';
 import { StereoTimeline, type Channel } from './stereo-timeline.js';
 
 type KV = Awaited<ReturnType<typeof openBucket>>;
@@ -18,6 +18,8 @@ export interface CallRecorderOptions {
   maxRecordingMs: number;
   /** How long to wait for `call.ended` to show up in the event log. */
   eventLogTimeoutMs: number;
+  /** Records and recordings expire after this many days (the record says when). */
+  retentionDays: number;
   metrics?: Registry;
 }
 
@@ -30,39 +32,48 @@ export function recordingKey(callId: string): string {
 }
 
 /**
- * The recorder's work for one call: place both sides of the call on its timeline while it runs,
- * and when it has ended store a stereo WAV (caller left, agent right) and the call record.
+ * The recorder's work for one call. Durable by design: the recorder keeps nothing of the call in
+ * memory while it runs. The call's audio is captured by the `CALL_AUDIO` JetStream stream as the
+ * gateway publishes it (`audio.in`, and `audio.sent` = what was actually sent to Exotel), and its
+ * events by the `CALL_EVENTS` log. Whichever recorder instance holds the call when `call.ended`
+ * arrives — the one that claimed it at the start, or one that re-claimed it after the first died
+ * (the gateway re-claims calls of instances whose heartbeats stopped) — assembles the recording
+ * from the stream, whatever it saw live: so a restart mid-call loses nothing.
+ *
+ * At `call.ended`: read the event log (transcript, turns, interruptions), read the call's audio
+ * from the stream (completely: see `readCallAudio`'s fence), place both sides on the timeline
+ * (caller left, agent right; an interrupted turn's audio cut where the `clear` cut it), store the
+ * stereo WAV, write the call record, and only then purge the call's audio from the stream. If
+ * storing fails, the audio stays in the stream (until its max age) and the record says so.
  */
 export function createCallRecorder(options: CallRecorderOptions): CallHandler {
   const records = options.metrics
     ? new Counter({ name: 'audexly_recorder_records_total', help: 'Call records written, by outcome', labelNames: ['outcome'], registers: [options.metrics] })
     : undefined;
   return async (call) => {
-    const timeline = new StereoTimeline(call.call.sampleRate, options.maxRecordingMs);
-    // Subscribe before the first await: the claim is answered right after this returns.
-    const captured = Promise.all([
-      capture(call, call.audio(subjects.audioIn(call.callId)), timeline, 'caller'),
-      capture(call, call.audio(subjects.audioSent(call.callId)), timeline, 'agent'),
-    ]);
     const ended = await call.ended;
-    await captured; // the subscriptions drain after call.ended: all audio sent before it is in
     const ownErrors: CallError[] = [];
     const fail = (message: string, err: unknown) => {
       call.error(ErrorCode.storage, message, { err, retryable: true });
       ownErrors.push({ stage: 'recorder', code: ErrorCode.storage, message, turn: null, timelineMs: call.timelineMs() });
     };
 
-    const recording = await storeRecording(call, timeline, options.recordings).catch((err: unknown) => {
-      fail('could not store the recording', err);
-      return null;
-    });
     let events: AnyEvent[] = [];
     try {
-      events = await readCallEvents(options.bus, call.callId, { until: 'call.ended', timeoutMs: options.eventLogTimeoutMs });
+      events = await readCallEvents(options.bus, call.callId, { until: 'call.ended', timeoutMs: ended ? options.eventLogTimeoutMs : 0 });
     } catch (err) {
       fail('could not read the call events', err);
     }
-    const record = buildCallRecord({ call: call.call, ended, events, recording, ownErrors });
+    let recording: RecordingInfo | null = null;
+    let stored = false;
+    try {
+      const timeline = await assemble(call, options, cutsOf(events));
+      recording = timeline.frames > 0 ? await store(call, timeline, options.recordings) : null;
+      stored = true;
+    } catch (err) {
+      fail('could not store the recording', err);
+    }
+    const record = buildCallRecord({ call: call.call, ended, events, recording, ownErrors, expiresAt: new Date(Date.now() + options.retentionDays * 86_400_000) });
     try {
       await options.calls.put(call.callId, JSON.stringify(record));
       records?.inc({ outcome: 'stored' });
@@ -71,36 +82,63 @@ export function createCallRecorder(options: CallRecorderOptions): CallHandler {
       records?.inc({ outcome: 'failed' });
       fail('could not store the call record', err);
     }
+    // A call given up without call.ended may be re-claimed and go on: keep its audio then.
+    if (stored && ended) {
+      await purgeCallAudio(options.bus, call.callId).catch((err: unknown) => call.log.warn({ err }, 'could not purge the captured audio; it expires with the stream'));
+    }
   };
 }
 
-async function capture(call: StageCall, audio: AsyncIterable<AudioMessage>, timeline: StereoTimeline, channel: Channel): Promise<void> {
+/**
+ * Where each interrupted agent turn stops: the timeline position of its `playback.interrupted`,
+ * i.e. when the gateway sent `clear`. Audio of that turn placed at or after it was sent ahead
+ * (the pacer's lead) but cleared by Exotel before it played, so the caller never heard it.
+ */
+function cutsOf(events: readonly AnyEvent[]): Map<number, number> {
+  const cuts = new Map<number, number>();
+  for (const e of events) {
+    if (e.type === 'playback.interrupted') cuts.set(e.turn, Math.min(cuts.get(e.turn) ?? Infinity, e.timelineMs));
+  }
+  return cuts;
+}
+
+async function assemble(call: StageCall, options: CallRecorderOptions, cuts: Map<number, number>): Promise<StereoTimeline> {
+  const timeline = new StereoTimeline(call.call.sampleRate, options.maxRecordingMs);
+  const audio = await readCallAudio(options.bus, call.callId);
+  if (!audio.complete) call.log.warn('the captured audio was read only in part; the recording may miss the end of the call');
+  await place(call, audio.caller, timeline, 'caller', cuts);
+  await place(call, audio.agent, timeline, 'agent', cuts);
+  return timeline;
+}
+
+async function place(call: StageCall, messages: readonly AudioMessage[], timeline: StereoTimeline, channel: Channel, cuts: Map<number, number>): Promise<void> {
   const warned = new Set<string>();
   const warnOnce = (problem: string, details: Record<string, unknown>) => {
     if (warned.has(problem)) return;
     warned.add(problem);
     call.log.warn({ channel, ...details }, problem);
   };
-  for await (const msg of audio) {
+  for (const msg of messages) {
     const timelineMs = msg.num(AudioHeader.timelineMs, Number.NaN);
     if (!Number.isFinite(timelineMs) || timelineMs > call.timelineMs() + MAX_LEAD_MS) {
       warnOnce('dropped audio without a usable timeline header', { header: msg.header(AudioHeader.timelineMs) });
       continue;
     }
+    const cutMs = channel === 'agent' ? cuts.get(msg.num(AudioHeader.turn, -1)) : undefined;
+    if (cutMs !== undefined && timelineMs >= cutMs) continue;
     let pcm: Uint8Array = msg.data;
     const rate = msg.num(AudioHeader.sampleRate, timeline.sampleRate);
     if (rate !== timeline.sampleRate) {
       warnOnce('audio at another sample rate than the call; resampling', { rate, callRate: timeline.sampleRate });
       pcm = await resample(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), rate, timeline.sampleRate);
     }
-    if (timeline.place(channel, timelineMs, pcm) > 0) warnOnce('audio outside the recordable part of the call was dropped', { timelineMs });
+    if (timeline.place(channel, timelineMs, pcm, cutMs) > 0) warnOnce('audio outside the recordable part of the call was dropped', { timelineMs });
   }
 }
 
-async function storeRecording(call: StageCall, timeline: StereoTimeline, store: RecordingStore): Promise<RecordingInfo | null> {
-  if (timeline.frames === 0) return null;
+async function store(call: StageCall, timeline: StereoTimeline, recordings: RecordingStore): Promise<RecordingInfo> {
   const { left, right } = timeline.channels();
   const wav = encodeStereoWav(left, right, timeline.sampleRate);
-  const stored = await store.put(recordingKey(call.callId), wav, { 'content-type': 'audio/wav', 'call-id': call.callId });
+  const stored = await recordings.put(recordingKey(call.callId), wav, { contentType: 'audio/wav', callId: call.callId });
   return { ...stored, durationMs: timeline.durationMs, sampleRate: call.call.sampleRate, channels: 2 };
 }

@@ -64,10 +64,16 @@ export class StereoTimeline {
     this.tracks = { caller: new TimelineTrack(maxSamples), agent: new TimelineTrack(maxSamples) };
   }
 
-  /** Places PCM16LE mono at the timeline position of its first sample; returns the samples dropped. */
-  place(channel: Channel, timelineMs: number, pcm: Uint8Array): number {
-    const samples = pcmToInt16(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
-    return this.tracks[channel].write(Math.round((timelineMs * this.sampleRate) / 1000), samples);
+  /**
+   * Places PCM16LE mono at the timeline position of its first sample; returns the samples dropped
+   * for lying outside the recordable part. With `untilMs`, samples from that position on are left
+   * out (audio cut there, e.g. by a `clear`); those do not count as dropped.
+   */
+  place(channel: Channel, timelineMs: number, pcm: Uint8Array, untilMs?: number): number {
+    let samples = pcmToInt16(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+    const offset = Math.round((timelineMs * this.sampleRate) / 1000);
+    if (untilMs !== undefined) samples = samples.subarray(0, Math.max(0, Math.round((untilMs * this.sampleRate) / 1000) - offset));
+    return this.tracks[channel].write(offset, samples);
   }
 
   /** Stereo frames: the longer channel's length. */
