@@ -4,16 +4,36 @@ import { Counter, Histogram, LATENCY_BUCKETS_MS, type Logger, type Registry } fr
 import { sendError } from './api-error.js';
 import { PUBLIC_PATHS, registerAuth } from './auth.js';
 import { InvalidRecordError, type CallStore } from './call-store.js';
+import { dashboardRoutes } from './dashboard.js';
+import type { LiveCalls } from './live-calls.js';
+import { registerDocs } from './openapi.js';
+import { agentRoutes } from './routes/agents.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes } from './routes/health.js';
+import { numberRoutes } from './routes/numbers.js';
+import { outboundRoutes, type OutboundSettings } from './routes/outbound.js';
+import { statusCallbackRoutes } from './routes/status-callback.js';
+import { systemRoutes } from './routes/system.js';
+import { telephonyConfigRoutes } from './routes/telephony-configs.js';
+import type { StageInstances } from './stage-instances.js';
+import type { StateBuckets } from './state-buckets.js';
+import type { RecordingStoreKind } from '@audexly/storage';
 
 export interface ApiDependencies {
   bus: Bus;
   calls: CallStore;
+  state: StateBuckets;
+  /** Where recordings are kept (the call store reads them). */
+  recordingStore: RecordingStoreKind;
+  live: LiveCalls;
+  instances: StageInstances;
+  outbound: OutboundSettings;
   log: Logger;
   metrics: Registry;
   /** Bearer token every non-public request must send; undefined leaves the API open. */
   token: string | undefined;
+  /** Registers more on the app after the API routes (e.g. the dashboard's static files). */
+  extend?: (app: FastifyInstance) => Promise<void>;
 }
 
 /** The API's fastify app, not yet listening (tests may `inject` into it). */
@@ -43,8 +63,17 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
     return sendError(reply, status, code, message);
   });
 
+  await registerDocs(app);
   await app.register(healthRoutes(deps.bus, deps.metrics));
-  await app.register(callRoutes(deps.calls));
+  await app.register(agentRoutes(deps.state));
+  await app.register(numberRoutes(deps.state));
+  await app.register(telephonyConfigRoutes(deps.state, deps.outbound.box));
+  await app.register(callRoutes(deps.calls, deps.bus, deps.live));
+  await app.register(outboundRoutes(deps.state, deps.outbound));
+  await app.register(statusCallbackRoutes(deps.state, deps.outbound.secretKey));
+  await app.register(systemRoutes(deps.bus, deps.recordingStore, deps.instances, deps.live));
+  await app.register(dashboardRoutes());
+  if (deps.extend) await deps.extend(app);
   return app;
 }
 

@@ -5,6 +5,22 @@ import { sendError } from './api-error.js';
 /** Paths anyone may call: probes and metrics scrapes carry no token. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/api/v1/health', '/livez', '/metrics']);
 
+/**
+ * Path prefixes without the bearer token: the API docs, and the Exotel-facing endpoints (each
+ * checks its own capability token).
+ */
+export const PUBLIC_PREFIXES: readonly string[] = ['/api/docs', '/api/v1/telephony/exotel'];
+
+/**
+ * Whether a path needs the bearer token: everything under `/api/` but the public paths. Other
+ * paths (the dashboard's static files) are open; the dashboard itself calls the API with the token.
+ */
+export function requiresToken(path: string): boolean {
+  if (!path.startsWith('/api/') && path !== '/api') return false;
+  if (PUBLIC_PATHS.has(path)) return false;
+  return !PUBLIC_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
 /** Compares secrets in constant time (whatever their lengths). */
 export function tokensMatch(given: string, expected: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -12,7 +28,7 @@ export function tokensMatch(given: string, expected: string): boolean {
 }
 
 /**
- * Requires `Authorization: Bearer <token>` on every path but {@link PUBLIC_PATHS}. With no token
+ * Requires `Authorization: Bearer <token>` where {@link requiresToken} says so. With no token
  * configured the API is open and this registers nothing.
  */
 export function registerAuth(app: FastifyInstance, token: string | undefined): void {
@@ -21,7 +37,9 @@ export function registerAuth(app: FastifyInstance, token: string | undefined): v
     return;
   }
   app.addHook('onRequest', async (request, reply) => {
-    if (PUBLIC_PATHS.has(request.url.split('?')[0] ?? '')) return;
+    const path = request.url.split('?')[0] ?? '';
+    // Both the raw path and the route it matched must be public.
+    if (!requiresToken(path) && !requiresToken(request.routeOptions.url ?? path)) return;
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
       reply.header('www-authenticate', 'Bearer realm="audexly"');

@@ -1,21 +1,19 @@
-import type { openBucket, openRecordings } from '@audexly/bus';
+import { BUCKETS, openBucket, purgeCallMessages, type Bus } from '@audexly/bus';
 import { callRecordSchema, type CallRecord } from '@audexly/protocol';
+import type { ByteRange, RecordingObject, RecordingStore } from '@audexly/storage';
 import type { Logger } from '@audexly/telemetry';
+import { encodeCursor, isAfter, matchesFilters, newestFirst, type CallQuery } from './call-query.js';
+import type { OutboundCall } from './outbound-call.js';
+import type { StateBuckets } from './state-buckets.js';
 
 type KV = Awaited<ReturnType<typeof openBucket>>;
-type ObjectStore = Awaited<ReturnType<typeof openRecordings>>;
-
-/** A stored recording being read. */
-export interface RecordingStream {
-  bytes: number;
-  stream: ReadableStream<Uint8Array>;
-}
 
 /** What the API lists for each call. */
 export interface CallSummary {
   callId: string;
   from: string;
   to: string;
+  direction: CallRecord['direction'];
   agent: { id: string; name: string };
   startedAt: string;
   durationMs: number;
@@ -30,6 +28,7 @@ export function summarize(record: CallRecord): CallSummary {
     callId: record.callId,
     from: record.from,
     to: record.to,
+    direction: record.direction,
     agent: record.agent,
     startedAt: record.startedAt,
     durationMs: record.durationMs,
@@ -40,6 +39,23 @@ export function summarize(record: CallRecord): CallSummary {
   };
 }
 
+/** A page of the newest-first call list. */
+export interface CallPage {
+  calls: CallSummary[];
+  /** Calls that pass the filters (all pages). */
+  total: number;
+  /** Give it back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** The call record with what Exotel told us about the call, when we know it. */
+export type CallDetail = CallRecord & {
+  /** The Passthru applet's stream outcome ({status, durationS, disconnectedBy, recordingUrl, streamSid, receivedAt}). */
+  exotel?: Record<string, unknown>;
+  /** For calls placed through `/api/v1/calls/outbound`: the outbound entry with its status callbacks. */
+  outbound?: OutboundCall;
+};
+
 /** Thrown when a stored record does not match the call record schema. */
 export class InvalidRecordError extends Error {
   constructor(readonly callId: string) {
@@ -48,15 +64,32 @@ export class InvalidRecordError extends Error {
   }
 }
 
+/** What was removed by an erasure. */
+export interface Erasure {
+  record: boolean;
+  recording: boolean;
+  /** Messages purged from the event log (and any other stream capturing the call's subjects). */
+  messages: number;
+}
+
 const READ_CONCURRENCY = 32;
 
-/** Call records (`calls` KV bucket, written by the recorder) and recordings (object store). */
+/**
+ * Call records (`calls` KV bucket, written by the recorder), recordings (the {@link RecordingStore}:
+ * JetStream object store or S3), and what Exotel reported (`passthru`, `outbound` buckets).
+ */
 export class CallStore {
   constructor(
+    private readonly bus: Bus,
     private readonly calls: KV,
-    private readonly recordings: ObjectStore,
+    private readonly recordings: RecordingStore,
+    private readonly state: StateBuckets,
     private readonly log: Logger,
   ) {}
+
+  static async open(bus: Bus, recordings: RecordingStore, state: StateBuckets, log: Logger): Promise<CallStore> {
+    return new CallStore(bus, await openBucket(bus, BUCKETS.calls), recordings, state, log);
+  }
 
   /** A call's record, or null when there is none. */
   async get(callId: string): Promise<CallRecord | null> {
@@ -67,10 +100,30 @@ export class CallStore {
     return parsed.data;
   }
 
+  /** The record with the Passthru outcome (`exotel`) and the outbound entry (`outbound`) merged in. */
+  async detail(callId: string): Promise<CallDetail | null> {
+    const [record, passthru, outbound] = await Promise.all([this.get(callId), this.state.passthru.get(callId), this.state.outbound.get(callId)]);
+    if (!record) return null;
+    const detail: CallDetail = { ...record };
+    if (passthru) detail.exotel = passthru;
+    if (outbound) detail.outbound = outbound;
+    return detail;
+  }
+
   /**
-   * Every call record, newest first. Reads the whole bucket: fine for thousands of calls; an index
-   * by start time is the next step when that stops being enough.
+   * One page of the calls that pass the filters, newest first. Reads the whole bucket: fine for
+   * thousands of calls; an index by start time is the next step when that stops being enough.
    */
+  async page(query: CallQuery): Promise<CallPage> {
+    const matching = (await this.list()).filter((record) => matchesFilters(record, query));
+    const after = query.after;
+    const rest = after ? matching.filter((record) => isAfter(record, after)) : matching;
+    const page = rest.slice(0, query.limit);
+    const last = page.at(-1);
+    return { calls: page.map(summarize), total: matching.length, nextCursor: rest.length > page.length && last ? encodeCursor(last) : null };
+  }
+
+  /** Every call record, newest first. */
   async list(): Promise<CallRecord[]> {
     const keys: string[] = [];
     for await (const key of await this.calls.keys()) keys.push(key);
@@ -79,19 +132,41 @@ export class CallStore {
       const batch = await Promise.all(keys.slice(i, i + READ_CONCURRENCY).map((key) => this.getForList(key)));
       for (const record of batch) if (record) records.push(record);
     }
-    return records.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || a.callId.localeCompare(b.callId));
+    return records.sort(newestFirst);
   }
 
-  /** A call's recording as a stream, or null when there is none. */
-  async recording(callId: string): Promise<RecordingStream | null> {
-    const result = await this.recordings.get(`${callId}.wav`);
-    if (!result) return null;
-    // The stream reports a failure itself; this only keeps the promise from going unobserved.
-    result.error.then(
-      (err) => err && this.log.warn({ err, callId }, 'reading a recording failed'),
-      (err: unknown) => this.log.warn({ err, callId }, 'reading a recording failed'),
-    );
-    return { bytes: result.info.size, stream: result.data };
+  /**
+   * A call's recording (all of it, or `range`), or null when there is none. The key is the one the
+   * record names, else `<callId>.wav`. Throws `RangeNotSatisfiableError` for a range past the end.
+   */
+  async recording(callId: string, range?: ByteRange): Promise<RecordingObject | null> {
+    return this.recordings.get(await this.recordingKey(callId), range);
+  }
+
+  private async recordingKey(callId: string): Promise<string> {
+    const record = await this.get(callId).catch(() => null);
+    return record?.recording?.key ?? `${callId}.wav`;
+  }
+
+  /**
+   * Erases a call (a caller's erasure request): the record, the recording, what Exotel reported,
+   * the transfer decision, and every message of the call in JetStream (event log, audio capture).
+   */
+  async erase(callId: string): Promise<Erasure> {
+    const record = await this.calls.get(callId);
+    const hadRecord = record !== null && record.operation === 'PUT' && record.value.length > 0;
+    const keys = new Set([`${callId}.wav`, await this.recordingKey(callId)]);
+    let recording = false;
+    for (const key of keys) {
+      if (await this.recordings.head(key)) {
+        recording = true;
+        await this.recordings.delete(key);
+      }
+    }
+    const transfers = await openBucket(this.bus, BUCKETS.transfers);
+    await Promise.all([this.calls.purge(callId), this.state.passthru.purge(callId), this.state.outbound.purge(callId), transfers.purge(callId)]);
+    const messages = await purgeCallMessages(this.bus, callId);
+    return { record: hadRecord, recording, messages };
   }
 
   private async getForList(key: string): Promise<CallRecord | null> {

@@ -1,75 +1,177 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { isCallId } from '@audexly/protocol';
+import { z } from 'zod';
+import { readCallEvents, type Bus } from '@audexly/bus';
+import { callRecordSchema, isCallId, transcriptLineSchema, type AnyEvent } from '@audexly/protocol';
+import { parseRangeHeader, RangeNotSatisfiableError } from '@audexly/storage';
 import { sendError } from '../api-error.js';
-import { parseRange, sliceStream } from '../byte-range.js';
-import { summarize, type CallStore } from '../call-store.js';
+import { parseCallQuery } from '../call-query.js';
+import type { CallStore } from '../call-store.js';
+import type { LiveCalls } from '../live-calls.js';
+import { docSchema, errorDoc } from '../openapi.js';
+import { outboundCallSchema } from '../outbound-call.js';
 
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 200;
+export { DEFAULT_LIMIT, MAX_LIMIT } from '../call-query.js';
 
-interface Page {
-  limit: number;
-  offset: number;
-}
-
-/** Reads `?limit=` and `?cursor=` (an offset into the newest-first list); a string says what is wrong. */
-function parsePage(query: Record<string, unknown>): Page | string {
-  const limit = parseCount(query.limit, DEFAULT_LIMIT);
-  if (limit === undefined || limit < 1 || limit > MAX_LIMIT) return `limit must be an integer from 1 to ${MAX_LIMIT}`;
-  const offset = parseCount(query.cursor, 0);
-  if (offset === undefined) return 'cursor must be a non-negative integer (the nextCursor of the previous page)';
-  return { limit, offset };
-}
-
-function parseCount(value: unknown, fallback: number): number | undefined {
-  if (value === undefined || value === '') return fallback;
-  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) return undefined;
-  return Number(value);
-}
+const idParam = { type: 'object', properties: { id: { type: 'string', description: 'call id' } }, required: ['id'] };
+const summarySchema = z.object({
+  callId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  agent: z.object({ id: z.string(), name: z.string() }),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  endReason: z.string().nullable(),
+  status: z.enum(['completed', 'failed']),
+  turns: z.number(),
+  hasRecording: z.boolean(),
+});
+const listQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+    cursor: { type: 'string', description: 'nextCursor of the previous page' },
+    agentId: { type: 'string' },
+    number: { type: 'string', description: 'caller or dialled number, any format' },
+    status: { type: 'string', enum: ['completed', 'failed'] },
+    direction: { type: 'string', enum: ['inbound', 'outbound'] },
+    since: { type: 'string', description: 'ISO 8601; calls started at or after' },
+    until: { type: 'string', description: 'ISO 8601; calls started before' },
+  },
+};
+const liveSchema = z.object({
+  calls: z.array(
+    z.object({
+      callId: z.string(),
+      callSid: z.string(),
+      startedAt: z.string(),
+      elapsedMs: z.number(),
+      from: z.string(),
+      to: z.string(),
+      direction: z.enum(['inbound', 'outbound']),
+      agent: z.object({ id: z.string(), name: z.string() }),
+      sampleRate: z.number(),
+    }),
+  ),
+});
+const detailSchema = callRecordSchema.extend({ exotel: z.record(z.string(), z.unknown()).optional(), outbound: outboundCallSchema.optional() });
 
 function invalidId(reply: FastifyReply, id: string): FastifyReply {
   return sendError(reply, 400, 'invalid_call_id', `not a call id: ${JSON.stringify(id.slice(0, 140))} (1-128 characters of A-Z, a-z, 0-9, _ and -)`);
 }
 
-/** Call logs: the list, one call's record (with transcript and turns), and its recording. */
-export function callRoutes(store: CallStore) {
+/** Call logs: list, live calls, one call's record, transcript, events and recording, and erasure. */
+export function callRoutes(store: CallStore, bus: Bus, live: LiveCalls) {
   return (app: FastifyInstance): Promise<void> => {
-    app.get<{ Querystring: Record<string, unknown> }>('/api/v1/calls', async (request, reply) => {
-      const page = parsePage(request.query);
-      if (typeof page === 'string') return sendError(reply, 400, 'invalid_query', page);
-      const records = await store.list();
-      const calls = records.slice(page.offset, page.offset + page.limit).map(summarize);
-      const next = page.offset + page.limit;
-      return { calls, total: records.length, nextCursor: next < records.length ? String(next) : null };
-    });
+    app.get<{ Querystring: Record<string, unknown> }>(
+      '/api/v1/calls',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: 'Completed calls, newest first, a page at a time',
+          querystring: listQuery,
+          response: { 200: docSchema(z.object({ calls: z.array(summarySchema), total: z.number(), nextCursor: z.string().nullable() })), 400: errorDoc },
+        },
+      },
+      async (request, reply) => {
+        const query = parseCallQuery(request.query);
+        if (typeof query === 'string') return sendError(reply, 400, 'invalid_query', query);
+        return store.page(query);
+      },
+    );
 
-    app.get<{ Params: { id: string } }>('/api/v1/calls/:id', async (request, reply) => {
-      const { id } = request.params;
-      if (!isCallId(id)) return invalidId(reply, id);
-      const record = await store.get(id);
-      if (!record) return sendError(reply, 404, 'not_found', `no call ${id}`);
-      return record;
-    });
+    app.get('/api/v1/calls/live', { schema: { tags: ['calls'], summary: 'Calls in progress (started, not ended)', response: { 200: docSchema(liveSchema) } } }, () => ({ calls: live.list() }));
 
-    app.get<{ Params: { id: string } }>('/api/v1/calls/:id/recording', async (request, reply) => {
-      const { id } = request.params;
-      if (!isCallId(id)) return invalidId(reply, id);
-      const recording = await store.recording(id);
-      if (!recording) return sendError(reply, 404, 'not_found', `no recording for call ${id}`);
-      const size = recording.bytes;
-      reply.header('accept-ranges', 'bytes').header('content-disposition', `inline; filename="${id}.wav"`).type('audio/wav');
-      const range = parseRange(request.headers.range, size);
-      if (range === 'unsatisfiable') {
-        await recording.stream.cancel();
-        reply.header('content-range', `bytes */${size}`);
-        return sendError(reply, 416, 'range_not_satisfiable', `the recording has ${size} bytes`);
-      }
-      const { start, end } = range ?? { start: 0, end: size - 1 };
-      if (range) reply.code(206).header('content-range', `bytes ${start}-${end}/${size}`);
-      reply.header('content-length', end - start + 1);
-      return reply.send(Readable.from(sliceStream(recording.stream, start, end + 1), { objectMode: false }));
-    });
+    app.get<{ Params: { id: string } }>(
+      '/api/v1/calls/:id',
+      { schema: { tags: ['calls'], summary: 'A call record, with the Exotel outcome (`exotel`) and outbound entry (`outbound`) when known', params: idParam, response: { 200: docSchema(detailSchema), 400: errorDoc, 404: errorDoc } } },
+      async (request, reply) => {
+        const { id } = request.params;
+        if (!isCallId(id)) return invalidId(reply, id);
+        return (await store.detail(id)) ?? sendError(reply, 404, 'not_found', `no call ${id}`);
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/api/v1/calls/:id/transcript',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: "A call's transcript, in timeline order",
+          params: idParam,
+          response: { 200: docSchema(z.object({ callId: z.string(), transcript: z.array(transcriptLineSchema) })), 400: errorDoc, 404: errorDoc },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        if (!isCallId(id)) return invalidId(reply, id);
+        const record = await store.get(id);
+        if (!record) return sendError(reply, 404, 'not_found', `no call ${id}`);
+        return { callId: id, transcript: record.transcript };
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/api/v1/calls/:id/events',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: "A call's event log (lifecycle, speech, reply, playback, control, error events in publication order); works for live calls too",
+          params: idParam,
+          response: { 200: docSchema(z.object({ callId: z.string(), events: z.array(z.record(z.string(), z.unknown())) })), 400: errorDoc, 404: errorDoc },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        if (!isCallId(id)) return invalidId(reply, id);
+        const events: AnyEvent[] = await readCallEvents(bus, id, { timeoutMs: 0 });
+        if (events.length === 0 && !(await store.get(id))) return sendError(reply, 404, 'not_found', `no events for call ${id}`);
+        return { callId: id, events };
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/api/v1/calls/:id/recording',
+      { schema: { tags: ['calls'], summary: 'The stereo WAV (caller left, agent right); supports Range requests', params: idParam, produces: ['audio/wav'] } },
+      async (request, reply) => {
+        const { id } = request.params;
+        if (!isCallId(id)) return invalidId(reply, id);
+        let recording;
+        try {
+          recording = await store.recording(id, parseRangeHeader(request.headers.range) ?? undefined);
+        } catch (err) {
+          if (!(err instanceof RangeNotSatisfiableError)) throw err;
+          reply.header('accept-ranges', 'bytes').header('content-range', `bytes */${err.size}`);
+          return sendError(reply, 416, 'range_not_satisfiable', `the recording has ${err.size} bytes`);
+        }
+        if (!recording) return sendError(reply, 404, 'not_found', `no recording for call ${id}`);
+        reply.header('accept-ranges', 'bytes').header('content-disposition', `inline; filename="${id}.wav"`).type('audio/wav');
+        const { start, end } = recording.range ?? { start: 0, end: recording.size - 1 };
+        if (recording.range) reply.code(206).header('content-range', `bytes ${start}-${end}/${recording.size}`);
+        reply.header('content-length', recording.size === 0 ? 0 : end - start + 1);
+        return reply.send(Readable.fromWeb(recording.stream));
+      },
+    );
+
+    app.delete<{ Params: { id: string } }>(
+      '/api/v1/calls/:id',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: "Erase a call (a caller's erasure request): record, recording, Exotel outcome, outbound entry and every event. Idempotent.",
+          params: idParam,
+          response: { 204: { type: 'null' }, 400: errorDoc },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        if (!isCallId(id)) return invalidId(reply, id);
+        const erased = await store.erase(id);
+        request.log.info({ callId: id, ...erased }, 'call erased');
+        return reply.code(204).send();
+      },
+    );
     return Promise.resolve();
   };
 }

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { agentConfigSchema } from '@audexly/protocol';
+
+/** What a client sends to create or replace an agent: every AgentConfig field but the id (the server assigns it). */
+export const agentInputSchema = agentConfigSchema.omit({ id: true });
+export type AgentInput = z.input<typeof agentInputSchema>;
+
+/** An agent as the `agents` bucket holds it (key = id) and the API returns it: AgentConfig plus times. */
+export const storedAgentSchema = agentConfigSchema.extend({
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type StoredAgent = z.infer<typeof storedAgentSchema>;
+
+/** Objects merge key by key, anything else (arrays, strings, null) replaces: PATCH semantics. */
+export function mergeDeep(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) merged[key] = key in base ? mergeDeep(base[key], value) : value;
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
