@@ -122,6 +122,7 @@ describe('gateway with Exotel and stages on NATS', () => {
     const pStarted = rec.of('playback.started');
     expect(pStarted).toHaveLength(1);
     expect(pStarted[0]).toMatchObject({ turn: 0, callId, v: PROTOCOL_VERSION });
+    expect(pStarted[0]).not.toHaveProperty('ttsProviderMs');
     expect(pStarted[0]!.firstAudioInMs).toBeLessThanOrEqual(pStarted[0]!.timelineMs);
     expect(rec.of('playback.segment-played').map((e) => [e.turn, e.segment, e.audioMs])).toEqual([
       [0, 0, 800],
@@ -151,6 +152,22 @@ describe('gateway with Exotel and stages on NATS', () => {
     await rec.until(() => rec.of('call.ended').length === 1, 3000, 'call.ended');
     expect(rec.of('call.ended')[0]).toMatchObject({ reason: 'caller-hangup', detail: 'callended' });
     await client.until(() => client.closed !== undefined, 3000, 'socket close');
+    rec.stop();
+  });
+
+  it("copies the TTS provider time of a turn's first audio into playback.started", async () => {
+    const { client, rec } = await newCall(8000);
+    const callId = client.callSid;
+    await rec.until(() => rec.of('call.started').length === 1, 5000, 'call.started');
+    const pcm = sineTone(440, 300, 8000, 0.3);
+    const headers = { [AudioHeader.turn]: 0, [AudioHeader.segment]: 0 };
+    bus.publishAudio(subjects.audioOut(callId), pcm.subarray(0, 3200), { ...headers, [AudioHeader.seq]: 0, [AudioHeader.providerMs]: 212.5 });
+    bus.publishAudio(subjects.audioOut(callId), pcm.subarray(3200), { ...headers, [AudioHeader.seq]: 1 });
+    bus.publishAudio(subjects.audioOut(callId), new Uint8Array(0), { ...headers, [AudioHeader.seq]: 2, [AudioHeader.last]: 1 });
+    await rec.until(() => rec.of('playback.started').length === 1, 5000, 'playback.started');
+    expect(rec.of('playback.started')[0]).toMatchObject({ turn: 0, ttsProviderMs: 212.5 });
+    client.stop('callended');
+    await rec.until(() => rec.of('call.ended').length === 1, 3000, 'call.ended');
     rec.stop();
   });
 
