@@ -47,7 +47,7 @@ export const commonSchema = z.object({
   /** Redact `pii.*` fields in logs (caller numbers, transcripts, prompts, DTMF). */
   LOG_PII: env.bool(false).describe('log pii.* fields unredacted (never in production)'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional().describe('OTLP endpoint; traces are off when unset'),
-  OTEL_SERVICE_NAME: z.string().optional(),
+  OTEL_SERVICE_NAME: z.string().optional().describe('service name on traces (default audexly-<service>)'),
 });
 export type CommonConfig = z.infer<typeof commonSchema>;
 
