@@ -114,26 +114,26 @@ export class PhraseCache {
    */
   async warm(agent: AgentConfig, callRate: SampleRate, providerRate: SampleRate, provider: TtsProvider, log: Logger): Promise<void> {
     const voice = voiceOf(agent);
-    const todo: Array<{ text: string; entry: CachedAudio }> = [];
+    const missing: Array<{ text: string; entry: CachedAudio }> = [];
     for (const text of agentPhrases(agent)) {
       const key = PhraseCache.key(agent.id, text, voice, callRate);
       if (this.entries.has(key) && !this.entries.get(key)!.failed) continue;
       const entry = new CachedAudio();
       this.put(key, entry);
-      todo.push({ text, entry });
+      missing.push({ text, entry });
     }
-    if (todo.length === 0) return;
+    if (missing.length === 0) return;
     const started = Date.now();
     let session;
     try {
       session = await provider.openSession({ ...voice, sampleRate: providerRate });
     } catch (err) {
       log.warn({ err }, 'could not open a TTS session to warm the greeting cache');
-      for (const { entry } of todo) entry.fail();
+      for (const { entry } of missing) entry.fail();
       return;
     }
     try {
-      for (const { text, entry } of todo) {
+      for (const { text, entry } of missing) {
         const resampler = providerRate === callRate ? null : await createStreamingResampler(providerRate, callRate);
         try {
           for await (const pcm of session.synthesize(text)) entry.append(resampler ? resampler.push(pcm) : pcm);
@@ -146,7 +146,7 @@ export class PhraseCache {
           resampler?.destroy();
         }
       }
-      log.info({ agentId: agent.id, phrases: todo.length, ms: Date.now() - started }, 'greeting cache warmed');
+      log.info({ agentId: agent.id, phrases: missing.length, ms: Date.now() - started }, 'greeting cache warmed');
     } finally {
       await session.close();
     }
