@@ -23,7 +23,7 @@ export interface ClaimServerOptions {
    * Takes the call: must subscribe to the call's subjects before resolving, because the claim is
    * answered as soon as it resolves (and the server has processed the subscriptions).
    */
-  onClaim(call: CallDescriptor): Promise<void>;
+  onClaim(call: CallDescriptor, claim: { reclaim: boolean }): Promise<void>;
   /** Claim subject; `svc.<stage>.claim` unless overridden (tests isolate themselves this way). */
   subject?: string;
 }
@@ -115,7 +115,7 @@ export class ClaimServer {
     this.active.add(callId);
     if (this.active.size >= maxCalls) this.unlisten();
     try {
-      await this.options.onClaim(request.call);
+      await this.options.onClaim(request.call, { reclaim: request.reclaim ?? false });
       await this.bus.flush();
     } catch (err) {
       this.release(callId);
@@ -136,6 +136,8 @@ export interface ClaimOptions {
   attempts?: number;
   /** Claim subject; `svc.<stage>.claim` unless overridden. */
   subject?: string;
+  /** A re-claim after failover (the instance that held the call fell silent). */
+  reclaim?: boolean;
 }
 
 /**
@@ -145,7 +147,7 @@ export interface ClaimOptions {
 export async function claimStage(bus: Bus, stage: Stage, call: CallDescriptor, options: ClaimOptions = {}): Promise<ClaimResult> {
   const attempts = options.attempts ?? 3;
   const timeout = options.timeoutMs ?? 1000;
-  const body = encoder.encode(JSON.stringify({ type: 'claim.request', v: PROTOCOL_VERSION, stage, call }));
+  const body = encoder.encode(JSON.stringify({ type: 'claim.request', v: PROTOCOL_VERSION, stage, call, ...(options.reclaim ? { reclaim: true } : {}) }));
   let last: 'timeout' | 'declined' = 'timeout';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {

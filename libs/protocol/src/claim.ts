@@ -14,6 +14,11 @@ export const claimRequestSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   stage: z.enum(STAGES),
   call: callDescriptorSchema,
+  /**
+   * A re-claim after failover: the instance that held the call for this stage fell silent. The new
+   * instance recovers what it needs from the call's event log instead of starting fresh.
+   */
+  reclaim: z.boolean().optional(),
 });
 
 export const claimAcceptedSchema = z.object({

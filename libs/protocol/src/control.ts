@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { eventBase } from './event.js';
+import { STAGES } from './subjects.js';
 
 /** `call.<id>.control` — any → all stages of the call. Its own subject so audio never delays it. */
 export const interruptSchema = z.object({
@@ -51,11 +52,28 @@ export const dtmfInputSchema = z.object({
   reason: z.enum(DTMF_INPUT_REASONS),
 });
 
-export const controlEventSchema = z.discriminatedUnion('type', [interruptSchema, hangupSchema, transferSchema, dtmfSchema, dtmfInputSchema]);
+/**
+ * The gateway re-claimed one stage of the call after its instance fell silent (failover): from now
+ * on `instanceId` holds the call for `stage`. Any other instance of that stage still holding the
+ * call (one that was only paused and came back) drops it at once and publishes nothing more for it.
+ */
+export const reassignedSchema = z.object({
+  type: z.literal('control.reassigned'),
+  ...eventBase,
+  stage: z.enum(STAGES),
+  /** The new owner. */
+  instanceId: z.string().min(1),
+  /** The instance declared gone. */
+  previousInstanceId: z.string().min(1),
+  /** Epoch ms of the last heartbeat the gateway saw from the previous instance (null: none). */
+  lastHeartbeatAt: z.number().nullable().default(null),
+});
+export const controlEventSchema = z.discriminatedUnion('type', [interruptSchema, hangupSchema, transferSchema, dtmfSchema, dtmfInputSchema, reassignedSchema]);
 export type Interrupt = z.infer<typeof interruptSchema>;
 export type Hangup = z.infer<typeof hangupSchema>;
 export type Transfer = z.infer<typeof transferSchema>;
 export type Dtmf = z.infer<typeof dtmfSchema>;
 export type DtmfInput = z.infer<typeof dtmfInputSchema>;
+export type Reassigned = z.infer<typeof reassignedSchema>;
 export type DtmfInputReason = (typeof DTMF_INPUT_REASONS)[number];
 export type ControlEvent = z.infer<typeof controlEventSchema>;

@@ -12,6 +12,7 @@ export function stageSchema(defaultMetricsPort: number) {
     MAX_CALLS: env.int(100).describe('calls one instance holds at most'),
     INSTANCE_ID: z.string().optional().describe('instance name in logs and claims (default: random)'),
     DRAIN_TIMEOUT_MS: env.int(60_000).describe('on SIGTERM, how long live calls may continue'),
+    CLAIM_SUBJECT_PREFIX: z.string().optional().describe('claims on `<prefix>.<stage>.claim` instead of `svc.<stage>.claim` (isolated test runs only; the gateway takes the same variable)'),
   });
 }
 export type StageConfig = z.infer<ReturnType<typeof stageSchema>>;
@@ -27,7 +28,7 @@ export interface RunStageOptions {
   config: StageConfig;
   /** Builds the call handler once the bus is up (providers, caches, metrics). */
   createHandler(context: StageContext): CallHandler | Promise<CallHandler>;
-  /** Claim subject override (tests isolate themselves this way); `svc.<stage>.claim` by default. */
+  /** Claim subject override (tests isolate themselves this way); `CLAIM_SUBJECT_PREFIX` or `svc.<stage>.claim` by default. */
   claimSubject?: string;
 }
 
@@ -54,7 +55,7 @@ export async function startStage(options: RunStageOptions, log?: Logger): Promis
   const bus = await connectBus({ servers: config.NATS_URL, name: `${service}${config.INSTANCE_ID ? `-${config.INSTANCE_ID}` : ''}`, log });
   await provisionJetStream(bus);
   const handler = await options.createHandler({ bus, log, metrics });
-  const runtime = new StageRuntime({ stage, bus, log, handler, maxCalls: config.MAX_CALLS, instanceId: config.INSTANCE_ID, metrics, claimSubject: options.claimSubject });
+  const runtime = new StageRuntime({ stage, bus, log, handler, maxCalls: config.MAX_CALLS, instanceId: config.INSTANCE_ID, metrics, claimSubject: options.claimSubject ?? (config.CLAIM_SUBJECT_PREFIX ? `${config.CLAIM_SUBJECT_PREFIX}.${stage}.claim` : undefined) });
   runtime.start();
   ready = true;
   log.info({ opsPort: ops.port }, `${stage} ready`);

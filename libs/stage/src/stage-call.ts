@@ -1,4 +1,5 @@
 import {
+  AudioHeader,
   ErrorCode,
   PROTOCOL_VERSION,
   type AudioHeaderName,
@@ -9,8 +10,9 @@ import {
   type FamilyEvent,
   type FamilyEventInput,
   type Stage,
+  type AnyEvent,
 } from '@audexly/protocol';
-import type { AudioMessage, Bus, BusSubscription, Received } from '@audexly/bus';
+import { readCallEvents, type AudioMessage, type Bus, type BusSubscription, type Received } from '@audexly/bus';
 import type { Logger } from '@audexly/telemetry';
 
 /** An event as a stage writes it: the runtime fills in `v`, `callId` and (unless given) `timelineMs`. */
@@ -34,6 +36,14 @@ export class StageCall {
   /** Resolves with `call.ended` (or undefined if the instance gave the call up first). */
   readonly ended: Promise<CallEnded | undefined>;
 
+  /** The instance holding the call (stamped on audio it publishes, `Audexly-Instance`). */
+  readonly instanceId: string;
+  /**
+   * This claim is a re-claim after failover: the instance that held the call fell silent. Recover
+   * what the stage needs from the event log ({@link StageCall.readEvents}) instead of starting fresh.
+   */
+  readonly reclaimed: boolean;
+  private isSuperseded = false;
   private readonly controller = new AbortController();
   private readonly subscriptions: BusSubscription<unknown>[] = [];
   private resolveEnded!: (event: CallEnded | undefined) => void;
@@ -43,7 +53,10 @@ export class StageCall {
     private readonly stage: Stage,
     call: CallDescriptor,
     log: Logger,
+    options: { instanceId?: string; reclaimed?: boolean } = {},
   ) {
+    this.instanceId = options.instanceId ?? '';
+    this.reclaimed = options.reclaimed ?? false;
     this.call = call;
     this.callId = call.callId;
     this.log = log;
@@ -66,13 +79,30 @@ export class StageCall {
     return this.track(this.bus.subscribeAudio(subject));
   }
 
+  /**
+   * Another instance took the call over (`control.reassigned`): this one publishes nothing more for
+   * it and writes nothing for it (a recorder must not store a record or purge audio then).
+   */
+  get superseded(): boolean {
+    return this.isSuperseded;
+  }
+
+  /** The call's event log so far (a re-claimed stage rebuilds its state from it). */
+  readEvents(): Promise<AnyEvent[]> {
+    return readCallEvents(this.bus, this.callId);
+  }
+
+  /** Publishes one event of the call (nothing once superseded; the event is returned all the same). */
   publish<F extends EventFamily>(family: F, event: OutgoingEvent<F>): FamilyEvent<F> {
+    if (this.isSuperseded) return { timelineMs: this.timelineMs(), ...(event as object), v: PROTOCOL_VERSION, callId: this.callId } as unknown as FamilyEvent<F>;
     const full = { timelineMs: this.timelineMs(), ...(event as object), v: PROTOCOL_VERSION, callId: this.callId } as unknown as FamilyEventInput<F>;
     return this.bus.publishEvent(family, full);
   }
 
+  /** Publishes audio with this instance's id in `Audexly-Instance` (nothing once superseded). */
   publishAudio(subject: string, pcm: Uint8Array, meta: Partial<Record<AudioHeaderName, string | number>>): void {
-    this.bus.publishAudio(subject, pcm, meta);
+    if (this.isSuperseded) return;
+    this.bus.publishAudio(subject, pcm, this.instanceId ? { ...meta, [AudioHeader.instance]: this.instanceId } : meta);
   }
 
   /** Reports a failure of this stage for this call: an error event, never only a log line. */
@@ -86,6 +116,12 @@ export class StageCall {
     this.resolveEnded(event);
     await Promise.all(this.subscriptions.map((s) => drainQuietly(s)));
     this.controller.abort();
+  }
+
+  /** Internal: another instance owns the call now; stop publishing and give it up at once. */
+  supersede(): void {
+    this.isSuperseded = true;
+    this.abandon();
   }
 
   /** Internal: give the call up at once (instance stopping past its deadline). */

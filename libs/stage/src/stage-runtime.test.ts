@@ -94,3 +94,46 @@ describe('stage heartbeats', () => {
     await runtime.drain(5000);
   });
 });
+
+describe('stage failover', () => {
+  it('an instance that sees its call reassigned to another instance drops it and publishes nothing more for it', async () => {
+    const claimSubject = `test.claim.${randomUUID()}`;
+    const runtime = new StageRuntime({
+      stage: 'stt',
+      bus,
+      log,
+      maxCalls: 2,
+      claimSubject,
+      instanceId: `old-${randomUUID().slice(0, 6)}`,
+      handler: async (call) => {
+        for await (const { event } of call.events('speech')) {
+          // Echo each utterance back as a final transcript (what a stale STT would keep doing).
+          if (event.type === 'speech.started') call.publish('speech', { type: 'speech.final', utterance: event.utterance, text: 'x', language: null, speechStartMs: 0, speechEndMs: 0, audioSeconds: 0, providerMs: 0 });
+        }
+      },
+    });
+    runtime.start();
+    await bus.flush();
+    const call = descriptor();
+    expect((await claimStage(bus, 'stt', call, { subject: claimSubject })).ok).toBe(true);
+    const finals = bus.subscribeEvents(call.callId, 'speech');
+    const seen: string[] = [];
+    const collecting = (async () => {
+      for await (const { event } of finals) seen.push(`${event.type}:${event.utterance}`);
+    })();
+    await bus.flush();
+    const base = { v: PROTOCOL_VERSION, callId: call.callId, timelineMs: 1 } as const;
+    bus.publishEvent('speech', { ...base, type: 'speech.started', utterance: 1, speechStartMs: 0 });
+    bus.publishEvent('control', { ...base, type: 'control.reassigned', stage: 'stt', instanceId: 'new-owner', previousInstanceId: runtime.instanceId, lastHeartbeatAt: null });
+    await new Promise((r) => setTimeout(r, 200));
+    bus.publishEvent('speech', { ...base, type: 'speech.started', utterance: 2, speechStartMs: 0 });
+    await new Promise((r) => setTimeout(r, 200));
+    finals.unsubscribe();
+    await collecting;
+    expect(seen).toContain('speech.final:1');
+    expect(seen).toContain('speech.started:2');
+    expect(seen).not.toContain('speech.final:2');
+    expect(runtime.activeCalls).toBe(0);
+    await runtime.drain(1000);
+  });
+});

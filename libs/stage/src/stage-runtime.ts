@@ -44,7 +44,7 @@ export class StageRuntime {
       stage: options.stage,
       instanceId: this.instanceId,
       maxCalls: options.maxCalls,
-      onClaim: (descriptor) => this.take(descriptor),
+      onClaim: (descriptor, claim) => this.take(descriptor, claim.reclaim),
       subject: options.claimSubject,
     });
     if (options.metrics) {
@@ -108,22 +108,36 @@ export class StageRuntime {
     bus.nc.publish(subjects.heartbeat(stage), JSON.stringify(beat));
   }
 
-  private take(descriptor: CallDescriptor): Promise<void> {
+  private take(descriptor: CallDescriptor, reclaimed = false): Promise<void> {
     const { bus, log, stage, handler } = this.options;
     const callLog = log.child({ callId: descriptor.callId });
-    const call = new StageCall(bus, stage, descriptor, callLog);
+    const call = new StageCall(bus, stage, descriptor, callLog, { instanceId: this.instanceId, reclaimed });
     const lifecycle = bus.subscribeEvents(descriptor.callId, 'lifecycle');
+    const control = bus.subscribeEvents(descriptor.callId, 'control');
     const watchEnd = (async () => {
       for await (const { event } of lifecycle) {
         if (event.type === 'call.ended') {
           lifecycle.unsubscribe();
+          control.unsubscribe();
           await call.end(event);
         }
+      }
+    })();
+    // Failover: the gateway gave the call to another instance of this stage (this one was thought
+    // gone, e.g. paused). Drop it at once; nothing more is published for it from here.
+    const watchReassigned = (async () => {
+      for await (const { event } of control) {
+        if (event.type !== 'control.reassigned' || event.stage !== stage || event.instanceId === this.instanceId) continue;
+        callLog.warn({ stage, instanceId: this.instanceId, owner: event.instanceId }, 'call reassigned to another instance; dropping it');
+        control.unsubscribe();
+        lifecycle.unsubscribe();
+        call.supersede();
       }
     })();
     const guard = setTimeout(() => {
       callLog.warn('call exceeded its maximum duration without call.ended; giving it up');
       lifecycle.unsubscribe();
+      control.unsubscribe();
       call.abandon();
     }, this.options.maxCallMs ?? 4 * 60 * 60 * 1000);
 
@@ -137,7 +151,7 @@ export class StageRuntime {
       this.failures?.inc();
       call.error(ErrorCode.internal, `${stage} failed for this call`, { err });
     });
-    const done = Promise.all([handled, watchEnd]).then(() => {
+    const done = Promise.all([handled, watchEnd, watchReassigned]).then(() => {
       clearTimeout(guard);
       this.calls.delete(descriptor.callId);
       this.callsGauge?.set(this.calls.size);
@@ -146,7 +160,7 @@ export class StageRuntime {
     });
     this.calls.set(descriptor.callId, { call, done });
     this.callsGauge?.set(this.calls.size);
-    callLog.info({ stage }, 'call claimed');
+    callLog.info({ stage, reclaimed }, reclaimed ? 'call re-claimed after failover' : 'call claimed');
     return Promise.resolve();
   }
 }

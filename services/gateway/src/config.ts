@@ -8,6 +8,8 @@ export const gatewaySchema = commonSchema.extend({
   DRAIN_TIMEOUT_MS: env.int(60_000).describe('on SIGTERM, how long live calls may continue'),
   INSTANCE_ID: z.string().optional().describe('instance name in logs and the NATS connection'),
   CLAIM_TIMEOUT_MS: env.int(2000).describe('per attempt, for each stage claim'),
+  CLAIM_SUBJECT_PREFIX: z.string().optional().describe('claim stages on `<prefix>.<stage>.claim` instead of `svc.<stage>.claim` (isolated test runs only; stages take the same variable)'),
+  FAILOVER: env.bool(true).describe('re-claim a stage for live calls when its instance stops heartbeating'),
   CHUNK_MS: env.int(100).describe('size of audio chunks sent to Exotel while audio flows, ms'),
   CHUNK_MIN_MS: env.int(100).describe('shortest chunk (padded segment tails), ms'),
   CHUNK_MAX_MS: env.int(200).describe('longest chunk, ms'),

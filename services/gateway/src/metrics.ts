@@ -24,6 +24,10 @@ export interface GatewayMetrics {
   callsEnded: Counter<'reason'>;
   claimMs: Histogram;
   voiceToVoiceMs: Histogram;
+  /** Failover re-claims of a stage for a live call, by stage and outcome (`moved`, `same-instance`, `failed`). */
+  reclaims: Counter<'stage' | 'outcome'>;
+  /** Last heartbeat seen from the lost instance → re-claim answered, ms, by stage. */
+  failoverMs: Histogram<'stage'>;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -58,6 +62,14 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     lostFrames: new Counter({ name: 'audexly_gateway_lost_frames_total', help: 'Frames missing per sequence_number gaps', registers }),
     reorderedFrames: new Counter({ name: 'audexly_gateway_reordered_frames_total', help: 'Frames whose sequence_number went backwards or repeated', registers }),
     callsEnded: new Counter({ name: 'audexly_gateway_calls_ended_total', help: 'Calls ended, by reason', labelNames: ['reason'], registers }),
+    reclaims: new Counter({ name: 'audexly_gateway_reclaims_total', help: 'Stages re-claimed for live calls after their instance was lost', labelNames: ['stage', 'outcome'], registers }),
+    failoverMs: new Histogram({
+      name: 'audexly_gateway_failover_ms',
+      help: 'Last heartbeat seen from a lost stage instance to the re-claim answered',
+      labelNames: ['stage'],
+      buckets: [250, 500, 750, 1000, 1250, 1500, 2000, 3000, 5000],
+      registers,
+    }),
     claimMs: new Histogram({ name: 'audexly_gateway_claim_ms', help: 'Time to claim every stage for a call', buckets: LATENCY_BUCKETS_MS, registers }),
     voiceToVoiceMs: new Histogram({
       name: 'audexly_gateway_voice_to_voice_ms',

@@ -87,6 +87,26 @@ export class AgentPlayout {
     return true;
   }
 
+  /**
+   * Ends every segment still waiting for its closing message (the TTS instance speaking it is
+   * gone): the audio that arrived plays, then the segment's mark, and later segments follow.
+   * Returns how many segments were ended.
+   */
+  endOpenSegments(): number {
+    let ended = 0;
+    for (const seg of this.segments) {
+      if (seg.ended) continue;
+      const chunks = seg.chunker.end();
+      seg.ended = true;
+      ended++;
+      for (const chunk of chunks) seg.bytes += chunk.byteLength;
+      if (seg === this.segments[0]) for (const chunk of chunks) this.pacer.enqueue({ kind: 'media', pcm: chunk, meta: { turn: seg.turn, segment: seg.segment } });
+      else seg.waiting.push(...chunks);
+    }
+    this.advance();
+    return ended;
+  }
+
   /** An echoed mark from Exotel: the info of a segment now heard, or undefined for unknown names. */
   markEchoed(name: string): MarkInfo | undefined {
     return this.marks.echoed(name);

@@ -17,6 +17,7 @@ import { createGatewayMetrics } from './metrics.js';
 import { loadNoCapacityAudio } from './no-capacity-audio.js';
 import { PublishBatch } from './publish-batch.js';
 import { SharedTicker } from './shared-ticker.js';
+import { StageWatch } from './stage-watch.js';
 import { PassthruStore } from './telephony/passthru.js';
 import { registerFormParser, registerTelephonyRoutes, TELEPHONY_PREFIX, type TelephonyBackends } from './telephony/routes.js';
 import { TransferStore } from './telephony/transfers.js';
@@ -92,6 +93,9 @@ export async function startGateway(env: Record<string, string | undefined>, log?
   const byCallId = new Map<string, CallSession>();
   /** Set once NATS is connected; HTTP answers (503) before that. */
   let bus: Bus | undefined = undefined;
+  /** Stage heartbeats, one subscription for the process (failover re-claims). */
+  let stageWatch: StageWatch | undefined;
+  const claimSubject = options.claimSubject ?? (config.CLAIM_SUBJECT_PREFIX ? (stage: Stage) => `${config.CLAIM_SUBJECT_PREFIX}.${stage}.claim` : undefined);
   let backends: TelephonyBackends | null = null;
   let ready = false;
   let draining = false;
@@ -137,7 +141,7 @@ export async function startGateway(env: Record<string, string | undefined>, log?
       refuse(socket, 503, 'Service Unavailable');
       return;
     }
-    const claim = options.claim ?? busClaim(bus, { timeoutMs: config.CLAIM_TIMEOUT_MS, subjectFor: options.claimSubject });
+    const claim = options.claim ?? busClaim(bus, { timeoutMs: config.CLAIM_TIMEOUT_MS, subjectFor: claimSubject });
     const connectedBus = bus;
     const connected = backends!;
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -156,6 +160,7 @@ export async function startGateway(env: Record<string, string | undefined>, log?
         noCapacityAudio,
         clock: ticker,
         publishBatch,
+        stageWatch,
         register: (callId, s) => {
           if (byCallId.has(callId)) return false;
           byCallId.set(callId, s);
@@ -180,6 +185,10 @@ export async function startGateway(env: Record<string, string | undefined>, log?
   log.info({ port }, 'gateway listening; connecting to NATS');
   bus = await connectBus({ servers: config.NATS_URL, name: `audexly-gateway${config.INSTANCE_ID ? `-${config.INSTANCE_ID}` : ''}`, log });
   await provisionJetStream(bus);
+  if (config.FAILOVER) {
+    stageWatch = new StageWatch(bus, log);
+    stageWatch.start();
+  }
   backends = {
     agents: new AgentDirectory(bus, defaultAgent, log, config.AGENT_CACHE_MS),
     transfers: new TransferStore(bus),
@@ -205,6 +214,7 @@ export async function startGateway(env: Record<string, string | undefined>, log?
       for (const client of wss.clients) client.terminate();
       wss.close();
       ticker.stop();
+      stageWatch?.stop();
       await app.close();
       await connected.drain();
       await tracing.shutdown();

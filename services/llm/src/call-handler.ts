@@ -73,7 +73,7 @@ interface Recovered {
 /** On a re-claim, replays the event log into the conversation. */
 async function recover(call: StageCall, conversation: Conversation, options: LlmHandlerOptions): Promise<Recovered> {
   const age = call.timelineMs();
-  if (age < options.recoveryMinAgeMs) return { resume: null, dtmfThroughMs: -Infinity };
+  if (!call.reclaimed && age < options.recoveryMinAgeMs) return { resume: null, dtmfThroughMs: -Infinity };
   let events: AnyEvent[];
   try {
     events = await readCallEvents(options.bus, call.callId);

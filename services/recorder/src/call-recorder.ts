@@ -52,6 +52,8 @@ export function createCallRecorder(options: CallRecorderOptions): CallHandler {
     : undefined;
   return async (call) => {
     const ended = await call.ended;
+    // Another recorder instance took the call over (failover): it writes the record, not us.
+    if (call.superseded) return;
     const ownErrors: CallError[] = [];
     const fail = (message: string, err: unknown) => {
       call.error(ErrorCode.storage, message, { err, retryable: true });

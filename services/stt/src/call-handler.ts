@@ -1,6 +1,6 @@
 import { AudioHeader, subjects } from '@audexly/protocol';
 import { msForBytes } from '@audexly/audio';
-import type { CallHandler } from '@audexly/stage';
+import type { CallHandler, StageCall } from '@audexly/stage';
 import { SpeechSegmenter } from './speech-segmenter.js';
 import type { SttChoice } from './stt-provider.js';
 import { Transcriber } from './transcriber.js';
@@ -23,7 +23,8 @@ export function createSttHandler(options: SttHandlerOptions): CallHandler {
     const transcriber = new Transcriber(call, options.stt);
     const vad = await createVad(options.vad, sampleRate, call.log);
     const segmenter = new SpeechSegmenter({ sampleRate, turn: agent.turn, preRollMs: options.preRollMs, vad });
-    let utterance = 0;
+    // After a failover, utterances continue from the last one the previous instance announced.
+    let utterance = call.reclaimed ? await lastUtterance(call) : 0;
     let speechStartMs = 0;
     let nextTimelineMs: number | null = null;
     try {
@@ -54,4 +55,18 @@ export function createSttHandler(options: SttHandlerOptions): CallHandler {
       await transcriber.close();
     }
   };
+}
+
+/** The highest utterance number in the call's event log (0 when none, or the log cannot be read). */
+async function lastUtterance(call: StageCall): Promise<number> {
+  try {
+    const events = await call.readEvents();
+    const numbers = events.flatMap((e) => (e.type === 'speech.started' || e.type === 'speech.stopped' || e.type === 'speech.final' ? [e.utterance] : []));
+    const last = Math.max(0, ...numbers);
+    call.log.info({ lastUtterance: last }, 're-claimed: utterance numbering continues from the event log');
+    return last;
+  } catch (err) {
+    call.log.warn({ err }, 'could not read the event log; utterance numbering restarts');
+    return 0;
+  }
 }

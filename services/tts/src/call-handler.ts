@@ -1,6 +1,7 @@
-import type { SampleRate } from '@audexly/protocol';
+import type { ReplySegment, SampleRate } from '@audexly/protocol';
 import type { CallHandler, StageCall } from '@audexly/stage';
 import type { PhraseCache } from './phrase-cache.js';
+import { owedSegments } from './owed-segments.js';
 import { Speaker, type SpeakerSession } from './speaker.js';
 import type { TtsChoice } from './tts-provider.js';
 
@@ -21,12 +22,20 @@ export function createTtsHandler(options: TtsHandlerOptions): CallHandler {
     const replies = call.events('reply');
     const control = call.events('control');
     const speaker = new Speaker(call, options.cache);
+    const owed = call.reclaimed ? recoverOwed(call) : Promise.resolve([]);
     const warming = warmCache(call, options);
     const session = await openSession(call, options);
     try {
       await Promise.all([
         (async () => {
-          for await (const { event } of replies) if (event.type === 'reply.segment') speaker.enqueue(event);
+          // A re-claimed call first speaks what the previous instance left unsaid; live segments
+          // wait in the subscription meanwhile, and one already recovered is not spoken twice.
+          const recovered = new Set<string>();
+          for (const segment of await owed) {
+            recovered.add(`${segment.turn}:${segment.segment}`);
+            speaker.enqueue(segment);
+          }
+          for await (const { event } of replies) if (event.type === 'reply.segment' && !recovered.has(`${event.turn}:${event.segment}`)) speaker.enqueue(event);
           speaker.end();
         })(),
         (async () => {
@@ -39,6 +48,18 @@ export function createTtsHandler(options: TtsHandlerOptions): CallHandler {
       await session.session?.close();
     }
   };
+}
+
+/** On a re-claim: the latest turn's segments the caller has not heard yet, from the event log. */
+async function recoverOwed(call: StageCall): Promise<ReplySegment[]> {
+  try {
+    const segments = owedSegments(await call.readEvents());
+    call.log.info({ owed: segments.map((s) => `t${s.turn}s${s.segment}`) }, 're-claimed: speaking what the previous instance left unsaid');
+    return segments;
+  } catch (err) {
+    call.log.warn({ err }, 'could not read the event log; carrying on with new segments only');
+    return [];
+  }
 }
 
 /** Starts synthesising the agent's greeting and phrases that are not cached yet. */
