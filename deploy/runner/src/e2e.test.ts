@@ -1,62 +1,30 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWav } from '@audexly/audio';
-import { callRecordSchema, type Stage } from '@audexly/protocol';
 import { simulateCall, FRAME_BYTES } from '@audexly/simulator';
-import { createLogger } from '@audexly/telemetry';
-import { startFakeOpenAI, startFakeSarvam, speechFixture, type FakeOpenAI, type FakeSarvam } from '@audexly/testing';
-import { startApi } from '../../../services/api/src/service.js';
-import { startGateway } from '../../../services/gateway/src/service.js';
-import { startLlmService } from '../../../services/llm/src/service.js';
-import { startRecorderService } from '../../../services/recorder/src/service.js';
-import { startSttService } from '../../../services/stt/src/service.js';
-import { startTtsService } from '../../../services/tts/src/service.js';
+import { speechFixture, type FakeOpenAI, type FakeSarvam } from '@audexly/testing';
+import { waitForRecord as recordOf } from './test/call-records.js';
+import { startInProcessPlatform, type InProcessPlatform } from './test/in-process-platform.js';
 
 /**
  * All six services in this process, on the real NATS, against the fake Sarvam and OpenAI servers
  * through the official SDKs; a simulated Exotel caller speaks real recorded speech.
  */
-const log = createLogger({ service: 'e2e', level: 'silent' });
-// Claims on subjects of this run alone, so services elsewhere on the same NATS never take its calls.
-const run = randomUUID().slice(0, 8);
-const claimSubject = (stage: Stage) => `e2e.${run}.${stage}.claim`;
-
+let platform: InProcessPlatform | undefined;
 let sarvam: FakeSarvam;
 let openai: FakeOpenAI;
-let stops: (() => Promise<void>)[] = [];
 let gatewayUrl = '';
 let apiUrl = '';
 
 beforeAll(async () => {
-  sarvam = await startFakeSarvam({ apiKey: 'e2e-sarvam', transcripts: ['Go forward ten meters.'] });
-  openai = await startFakeOpenAI({ apiKey: 'e2e-openai', reply: () => 'Sure, moving ten meters ahead. Anything else?' });
-  const env = {
-    NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    SARVAM_API_KEY: 'e2e-sarvam',
-    SARVAM_BASE_URL: sarvam.url,
-    OPENAI_API_KEY: 'e2e-openai',
-    OPENAI_BASE_URL: openai.url,
-    GATEWAY_PORT: '0',
-    API_PORT: '0',
-    METRICS_PORT: '0',
-    LOG_LEVEL: 'silent',
-  };
-  const stages = await Promise.all([
-    startSttService(env, log, { claimSubject: claimSubject('stt') }),
-    startLlmService(env, log, { claimSubject: claimSubject('llm') }),
-    startTtsService(env, log, { claimSubject: claimSubject('tts') }),
-    startRecorderService(env, log, { claimSubject: claimSubject('recorder') }),
-  ]);
-  const api = await startApi(env, log);
-  const gateway = await startGateway(env, log, { claimSubject });
-  stops = [() => gateway.stop(), () => api.stop(), ...stages.map((s) => () => s.stop())];
-  gatewayUrl = `ws://127.0.0.1:${gateway.port}/api/v1/telephony/exotel/stream`;
-  apiUrl = `http://127.0.0.1:${api.port}`;
+  platform = await startInProcessPlatform({
+    sarvam: { transcripts: ['Go forward ten meters.'] },
+    openai: { reply: () => 'Sure, moving ten meters ahead. Anything else?' },
+  });
+  ({ sarvam, openai, gatewayUrl, apiUrl } = platform);
 }, 60_000);
 
 afterAll(async () => {
-  for (const stop of stops) await stop();
-  await Promise.all([sarvam?.close(), openai?.close()]);
+  await platform?.stop();
 });
 
 describe('a simulated Exotel call through all six services', () => {
@@ -111,12 +79,6 @@ describe('a simulated Exotel call through all six services', () => {
   }, 90_000);
 });
 
-async function waitForRecord(callId: string) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const res = await fetch(`${apiUrl}/api/v1/calls/${callId}`);
-    if (res.ok) return callRecordSchema.parse(await res.json());
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no call record for ${callId}`);
+function waitForRecord(callId: string) {
+  return recordOf(apiUrl, callId);
 }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { sineTone } from '@audexly/audio';
+import { prepareTurn, speechOnsetMs } from './caller-turns.js';
 import { checkOutbound } from './checks.js';
 import { simulateCall } from './simulate-call.js';
 
@@ -109,5 +110,98 @@ describe('outbound checks', () => {
     expect(checkOutbound(JSON.stringify({ event: 'clear', streamSid: sid }), sid).violations[0]).toContain('stream_sid');
     expect(checkOutbound(JSON.stringify({ event: 'stop', stream_sid: sid }), sid).violations[0]).toContain('unexpected event');
     expect(checkOutbound(JSON.stringify({ event: 'media', stream_sid: sid, media: { payload: Buffer.alloc(99_840 + 320).toString('base64') } }), sid).violations[0]).toContain('above 99 840');
+  });
+});
+
+/** A stand-in gateway driven by a script: `respond` sees each caller message and may answer. */
+async function scriptedGateway(respond: (msg: Record<string, unknown>, ws: WebSocket, sid: string) => void): Promise<FakeGateway> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const seen: Record<string, unknown>[] = [];
+  wss.on('connection', (ws: WebSocket) => {
+    let sid = '';
+    ws.on('message', (data: Buffer) => {
+      const msg = JSON.parse(data.toString()) as Record<string, unknown>;
+      seen.push(msg);
+      if (msg.event === 'start') sid = msg.stream_sid as string;
+      respond(msg, ws, sid);
+    });
+  });
+  const port = (wss.address() as AddressInfo).port;
+  return { url: `ws://127.0.0.1:${port}/api/v1/telephony/exotel/stream`, seen, close: () => new Promise((r) => wss.close(() => r())) };
+}
+
+const sendTone = (ws: WebSocket, sid: string, ms: number, mark: string) => {
+  const pcm = sineTone(440, ms, 8000, 0.2);
+  for (let o = 0; o < pcm.byteLength; o += 1600) ws.send(JSON.stringify({ event: 'media', stream_sid: sid, media: { payload: pcm.subarray(o, o + 1600).toString('base64') } }));
+  ws.send(JSON.stringify({ event: 'mark', stream_sid: sid, mark: { name: mark } }));
+};
+
+describe('simulated caller: timing, barge-in and keys', () => {
+  it('barges in while the agent speaks and records when clear arrived after its speech onset', async () => {
+    let cleared = false;
+    server = await scriptedGateway((msg, ws, sid) => {
+      if (msg.event === 'start') sendTone(ws, sid, 3000, 't0s0');
+      const payload = (msg.media as { payload?: string } | undefined)?.payload;
+      if (!cleared && payload && Buffer.from(payload, 'base64').some((b) => b !== 0)) {
+        cleared = true;
+        ws.send(JSON.stringify({ event: 'clear', stream_sid: sid }));
+      }
+    });
+    // 200 ms of silence, then 300 ms of sound: the onset is 200 ms into the turn.
+    const speech = Buffer.concat([Buffer.alloc(3200), sineTone(300, 300, 8000, 0.5)]);
+    const result = await simulateCall({
+      url: server.url,
+      turns: [{ audio: { pcm: speech, sampleRate: 8000 }, bargeInAfterMs: 500, expectAnswer: false, name: 'cut-in' }],
+      quietMs: 300,
+      answerTimeoutMs: 3000,
+    });
+
+    const [turn] = result.turns;
+    expect(turn).toMatchObject({ name: 'cut-in', kind: 'speech', spokeOverAgent: true, answered: false, agentAudioMs: 0 });
+    // The caller began about 500 ms into the greeting, long before its 3 s ended.
+    expect(turn!.startedAtMs - result.greetingLatencyMs!).toBeGreaterThanOrEqual(400);
+    expect(turn!.startedAtMs - result.greetingLatencyMs!).toBeLessThan(1500);
+    expect(turn!.speechOnsetAtMs! - turn!.startedAtMs).toBeGreaterThanOrEqual(199);
+    expect(turn!.speechOnsetAtMs! - turn!.startedAtMs).toBeLessThanOrEqual(201);
+    // The loud frame goes out once spoken (100 ms frames), and the clear comes right back.
+    expect(turn!.clearAfterOnsetMs).not.toBeNull();
+    expect(turn!.clearAfterOnsetMs!).toBeGreaterThan(0);
+    expect(turn!.clearAfterOnsetMs!).toBeLessThan(400);
+    expect(result.clears).toBe(1);
+    expect(result.clearLog).toHaveLength(1);
+    expect(result.clearLog[0]!.droppedMarks).toEqual(['t0s0']);
+    expect(result.clearLog[0]!.droppedMs).toBeGreaterThan(1000);
+    expect(result.marksEchoed).toEqual([]);
+    expect(result.mediaLog.length).toBeGreaterThan(0);
+  });
+
+  it('presses DTMF keys, hears the answer, and records the gateway closing the socket', async () => {
+    server = await scriptedGateway((msg, ws, sid) => {
+      if (msg.event === 'start') sendTone(ws, sid, 300, 't0s0');
+      if (msg.event === 'dtmf' && (msg.dtmf as { digit: string }).digit === '#') sendTone(ws, sid, 300, 't1s0');
+      if (msg.event === 'mark' && (msg.mark as { name: string }).name === 't1s0') ws.close(1000, 'agent hung up');
+    });
+    const result = await simulateCall({ url: server.url, turns: [{ dtmf: '12#', dtmfGapMs: 50 }], quietMs: 2000, stayOnLineMs: 5000, answerTimeoutMs: 5000 });
+
+    const keys = server.seen.filter((m) => m.event === 'dtmf') as { sequence_number: string; stream_sid: string; dtmf: { digit: string } }[];
+    expect(keys.map((k) => k.dtmf.digit)).toEqual(['1', '2', '#']);
+    expect(keys.every((k) => k.stream_sid === result.streamSid)).toBe(true);
+    expect(result.dtmfSent.map((d) => d.digit)).toEqual(['1', '2', '#']);
+    expect(result.dtmfSent[2]!.atMs - result.dtmfSent[0]!.atMs).toBeGreaterThanOrEqual(90);
+    expect(result.turns).toMatchObject([{ kind: 'dtmf', answered: true, agentAudioMs: 300, speechOnsetAtMs: null }]);
+    expect(result.endedBy).toBe('gateway');
+    expect(result.close).toEqual({ code: 1000, reason: 'agent hung up' });
+    expect(result.markEchoes.map((m) => m.name)).toEqual(['t0s0', 't1s0']);
+    expect(result.closedAtMs!).toBeGreaterThanOrEqual(result.markEchoes[1]!.atMs);
+  });
+
+  it('finds the speech onset of a clip and cuts clips out of the audio', async () => {
+    const speech = Buffer.concat([Buffer.alloc(8000), sineTone(300, 500, 8000, 0.5)]); // 500 ms silence, 500 ms tone
+    expect(speechOnsetMs(speech, 8000)).toBe(500);
+    expect(speechOnsetMs(Buffer.alloc(8000), 8000)).toBeNull();
+    const clip = await prepareTurn({ audio: { pcm: speech, sampleRate: 8000 }, clip: { fromMs: 400, ms: 200 } }, 8000);
+    expect(clip.pcm!.byteLength).toBe(3200);
+    expect(clip.onsetOffsetMs).toBe(100);
   });
 });

@@ -7,14 +7,19 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { checkOutbound } from './checks.js';
-import { loadCallerAudio, type CallerAudioInput, type CallerTurnAudio } from './caller-audio.js';
+import type { CallerAudioInput } from './caller-audio.js';
+import { prepareTurn, type CallerTurn, type PreparedTurn } from './caller-turns.js';
 import { PlayoutModel } from './playout.js';
 
 export interface SimulateCallOptions {
   /** Gateway stream URL; `?sample-rate=` is added when missing. */
   url: string;
-  /** Caller turns, in order: WAV files or PCM. */
+  /** Caller turns, in order: WAV files or PCM (each waits for the agent's answer). */
   audio?: CallerAudioInput[];
+  /** Caller turns with timing (barge-in, noise, DTMF); played after `audio`'s. */
+  turns?: CallerTurn[];
+  /** After the last turn, stay on the line (streaming silence) up to this long or until the gateway hangs up; default 0. */
+  stayOnLineMs?: number;
   sampleRate?: 8000 | 16000 | 24000;
   from?: string;
   to?: string;
@@ -42,10 +47,35 @@ export interface TurnResult {
   speechMs: number;
   /** End of the caller's speech (the file's last frame sent) → first agent audio; null if none came. */
   latencyMs: number | null;
-  /** Agent audio received for this turn, ms. */
+  /**
+   * Agent audio received for this turn, ms (with `expectAnswer: false`: 0, the audio counts for the
+   * answer the caller went on listening to).
+   */
   agentAudioMs: number;
-  /** The agent finished (played out and went quiet) before the timeout. */
+  /**
+   * The agent finished (played out and went quiet) before the timeout; when the next turn barges
+   * in: its audio had started.
+   */
   answered: boolean;
+  /** Speech or keys. */
+  kind: 'speech' | 'dtmf';
+  /** When the caller began (first audio of the turn, as spoken in real time; first key), ms since `start`. */
+  startedAtMs: number;
+  /** When audible speech began (the turn's audio onset), ms since `start`; null for DTMF or silent audio. */
+  speechOnsetAtMs: number | null;
+  /** When the caller finished (last frame sent; last key), ms since `start`. */
+  endedAtMs: number;
+  /** The caller spoke over the agent (`bargeInAfterMs`). */
+  spokeOverAgent: boolean;
+  /** First `clear` after the speech onset (before the next turn began), ms after the onset; null if none. */
+  clearAfterOnsetMs: number | null;
+}
+
+/** A `clear` from the gateway: when, and what it dropped from the playout buffer. */
+export interface ClearRecord {
+  atMs: number;
+  droppedMs: number;
+  droppedMarks: string[];
 }
 
 export interface SimulatedCall {
@@ -60,7 +90,15 @@ export interface SimulatedCall {
   turns: TurnResult[];
   /** Echoed mark names, in order. */
   marksEchoed: string[];
+  /** Each echo with its time, ms since `start`. */
+  markEchoes: { name: string; atMs: number }[];
   clears: number;
+  /** Each `clear`, in order. */
+  clearLog: ClearRecord[];
+  /** Each agent `media` message: arrival, ms since `start`, and its audio length, ms. */
+  mediaLog: { atMs: number; ms: number }[];
+  /** DTMF keys sent, ms since `start`. */
+  dtmfSent: { digit: string; atMs: number }[];
   messages: { media: number; mark: number; clear: number };
   /** Protocol rules the gateway broke; empty when it behaved. */
   violations: string[];
@@ -69,6 +107,8 @@ export interface SimulatedCall {
   /** Who ended the call: `caller` (we sent stop) or `gateway` (it closed the socket first). */
   endedBy: 'caller' | 'gateway';
   close: { code: number; reason: string } | null;
+  /** When the socket closed, ms since `start`. */
+  closedAtMs: number | null;
   durationMs: number;
 }
 
@@ -80,8 +120,9 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   const quietMs = options.quietMs ?? 1200;
   const log = options.log ?? (() => undefined);
   const frameBytes = Math.round((rate * frameMs) / 1000) * 2;
-  const turnsAudio: CallerTurnAudio[] = [];
-  for (const input of options.audio ?? []) turnsAudio.push(await loadCallerAudio(input, rate));
+  const plan: PreparedTurn[] = [];
+  for (const input of options.audio ?? []) plan.push(await prepareTurn({ audio: input }, rate));
+  for (const turn of options.turns ?? []) plan.push(await prepareTurn(turn, rate));
 
   const callSid = randomBytes(16).toString('hex');
   const streamSid = randomBytes(16).toString('hex');
@@ -100,6 +141,10 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   const playout = new PlayoutModel(rate, startedAt);
   const violations: string[] = [];
   const marksEchoed: string[] = [];
+  const markEchoes: { name: string; atMs: number }[] = [];
+  const clearLog: ClearRecord[] = [];
+  const mediaLog: { atMs: number; ms: number }[] = [];
+  const dtmfSent: { digit: string; atMs: number }[] = [];
   const messages = { media: 0, mark: 0, clear: 0 };
   let clears = 0;
   let seq = 0;
@@ -111,7 +156,10 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   const firstAgentAudioAt: (number | null)[] = [null];
   const agentBytes: number[] = [0];
   let close: { code: number; reason: string } | null = null;
+  let closedAt: number | null = null;
   let speech: { pcm: Buffer; offset: number } | null = null;
+  /** Send time of the current turn's first frame. */
+  let speechFirstFrameAt: number | null = null;
   let speechEndAt: number | null = null;
 
   const send = (frame: object) => {
@@ -134,6 +182,7 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     switch (message.event) {
       case 'media':
         playout.media(message.pcm);
+        mediaLog.push({ atMs: now() - startedAt, ms: message.pcm.byteLength / ((rate * 2) / 1000) });
         firstAgentAudioAt[phase] ??= now();
         agentBytes[phase] = (agentBytes[phase] ?? 0) + message.pcm.byteLength;
         return;
@@ -143,6 +192,7 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
       case 'clear': {
         clears++;
         const dropped = playout.clear();
+        clearLog.push({ atMs: now() - startedAt, droppedMs: dropped.droppedMs, droppedMarks: dropped.droppedMarks });
         log(`clear: dropped ${Math.round(dropped.droppedMs)} ms and ${dropped.droppedMarks.length} marks`);
         return;
       }
@@ -151,6 +201,7 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   const closed = new Promise<void>((resolve) => {
     ws.on('close', (code, reason) => {
       close = { code, reason: reason.toString() };
+      closedAt = now();
       resolve();
     });
   });
@@ -179,12 +230,14 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     const t = now();
     for (const name of playout.advance(t).marks) {
       marksEchoed.push(name);
+      markEchoes.push({ name, atMs: t - startedAt });
       send({ event: 'mark', sequence_number: String(++seq), stream_sid: streamSid, mark: { name } });
     }
     while (startedAt + (framesSent + 1) * frameMs <= t && ws.readyState === WebSocket.OPEN) {
       let frame: Buffer;
       if (speech) {
         frame = Buffer.alloc(frameBytes);
+        if (speech.offset === 0) speechFirstFrameAt = t;
         speech.pcm.copy(frame, 0, speech.offset, Math.min(speech.offset + frameBytes, speech.pcm.byteLength));
         speech.offset += frameBytes;
         if (speech.offset >= speech.pcm.byteLength) {
@@ -215,38 +268,61 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   };
 
   const turns: TurnResult[] = [];
+  /** Per caller turn: the phase whose audio counts as its answer (null: none expected), and timing. */
+  const played: { phase: number | null; startedAt: number; endedAt: number; answered: boolean }[] = [];
+  /** Waits until the agent's audio of phase `p` is done, or — when `next` barges in — has played long enough. */
+  const waitForAgent = (p: number, next: PreparedTurn | undefined, timeoutMs: number) => {
+    const bargeInAfterMs = next?.bargeInAfterMs ?? null;
+    if (bargeInAfterMs === null) return waitFor(() => agentDone(p), timeoutMs);
+    return waitFor(() => {
+      const first = firstAgentAudioAt[p];
+      return first != null && now() - first >= bargeInAfterMs;
+    }, timeoutMs);
+  };
   let endedBy: 'caller' | 'gateway' = 'caller';
   try {
     if (options.expectGreeting ?? true) {
-      const ok = await waitFor(() => agentDone(0), options.greetingTimeoutMs ?? 20_000);
+      const ok = await waitForAgent(0, plan[0], options.greetingTimeoutMs ?? 20_000);
       log(ok ? `greeting played (${Math.round(((agentBytes[0] ?? 0) / (rate * 2)) * 1000)} ms)` : 'no complete greeting before the timeout');
     }
-    for (const [i, audio] of turnsAudio.entries()) {
+    for (const [i, step] of plan.entries()) {
       if (isClosed() || options.signal?.aborted) break;
       const turn = i + 1;
-      speechEndAt = null;
-      speech = { pcm: audio.pcm, offset: 0 };
-      log(`turn ${turn}: speaking ${audio.name} (${Math.round((audio.pcm.byteLength / (rate * 2)) * 1000)} ms)`);
-      await waitFor(() => speechEndAt !== null, (audio.pcm.byteLength / (rate * 2)) * 1000 + 5000);
+      let startedAtTurn: number;
+      if (step.pcm) {
+        speechEndAt = null;
+        speechFirstFrameAt = null;
+        speech = { pcm: step.pcm, offset: 0 };
+        log(`turn ${turn}: speaking ${step.name} (${Math.round((step.pcm.byteLength / (rate * 2)) * 1000)} ms)`);
+        await waitFor(() => speechEndAt !== null, (step.pcm.byteLength / (rate * 2)) * 1000 + 5000);
+        // A frame is sent once it has been spoken: its audio began one frame earlier.
+        startedAtTurn = (speechFirstFrameAt ?? now()) - frameMs;
+      } else {
+        startedAtTurn = now();
+        log(`turn ${turn}: pressing ${step.dtmf ?? ''}`);
+        for (const [k, digit] of [...(step.dtmf ?? '')].entries()) {
+          if (k > 0) await sleep(step.dtmfGapMs);
+          if (isClosed()) break;
+          dtmfSent.push({ digit, atMs: now() - startedAt });
+          send({ event: 'dtmf', sequence_number: String(++seq), stream_sid: streamSid, dtmf: { digit, duration: '100' } });
+        }
+        speechEndAt = now();
+      }
       const spokeUntil = speechEndAt ?? now();
-      // Agent audio that arrives while the caller speaks still counts for the previous answer.
-      phase = turn;
-      firstAgentAudioAt[phase] = null;
-      agentBytes[phase] = 0;
-      const done = await waitFor(() => agentDone(phase), options.answerTimeoutMs ?? 30_000);
+      if (step.expectAnswer) {
+        // Agent audio that arrives while the caller speaks still counts for the previous answer.
+        phase = turn;
+        firstAgentAudioAt[phase] = null;
+        agentBytes[phase] = 0;
+      }
+      const done = await waitForAgent(phase, plan[i + 1], options.answerTimeoutMs ?? 30_000);
       // A gateway that hangs up after its answer has played out also answered.
-      const answered = done || (isClosed() && firstAgentAudioAt[phase] != null && !playout.pending);
-      const first = firstAgentAudioAt[phase] ?? null;
-      turns.push({
-        turn: phase,
-        name: audio.name,
-        speechMs: (audio.pcm.byteLength / (rate * 2)) * 1000,
-        latencyMs: first === null ? null : Math.round(first - spokeUntil),
-        agentAudioMs: Math.round(((agentBytes[phase] ?? 0) / (rate * 2)) * 1000),
-        answered,
-      });
-      log(`turn ${phase}: ${first === null ? 'no answer' : `answer after ${Math.round(first - spokeUntil)} ms`}`);
+      const answered = plan[i + 1]?.bargeInAfterMs != null ? done : done || (isClosed() && firstAgentAudioAt[phase] != null && !playout.pending);
+      played.push({ phase: step.expectAnswer ? phase : null, startedAt: startedAtTurn, endedAt: spokeUntil, answered: step.expectAnswer && answered });
+      const first = step.expectAnswer ? (firstAgentAudioAt[phase] ?? null) : null;
+      log(`turn ${turn}: ${!step.expectAnswer ? 'no answer expected' : first === null ? 'no answer' : `answer after ${Math.round(first - spokeUntil)} ms`}`);
     }
+    if (options.stayOnLineMs) await waitFor(() => false, options.stayOnLineMs);
   } finally {
     if (isClosed()) {
       endedBy = 'gateway';
@@ -259,6 +335,28 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     clearInterval(timer);
     tick();
   }
+  for (const [i, step] of plan.entries()) {
+    const p = played[i];
+    if (!p) break;
+    const first = p.phase === null ? null : (firstAgentAudioAt[p.phase] ?? null);
+    const onsetAt = step.onsetOffsetMs === null ? null : p.startedAt + step.onsetOffsetMs;
+    const nextStart = played[i + 1]?.startedAt ?? Infinity;
+    const clearAt = onsetAt === null ? undefined : clearLog.find((c) => startedAt + c.atMs >= onsetAt && startedAt + c.atMs < nextStart);
+    turns.push({
+      turn: i + 1,
+      name: step.name,
+      speechMs: step.pcm ? (step.pcm.byteLength / (rate * 2)) * 1000 : 0,
+      latencyMs: first === null ? null : Math.round(first - p.endedAt),
+      agentAudioMs: p.phase === null ? 0 : Math.round(((agentBytes[p.phase] ?? 0) / (rate * 2)) * 1000),
+      answered: p.answered,
+      kind: step.pcm ? 'speech' : 'dtmf',
+      startedAtMs: Math.round(p.startedAt - startedAt),
+      speechOnsetAtMs: onsetAt === null ? null : Math.round(onsetAt - startedAt),
+      endedAtMs: Math.round(p.endedAt - startedAt),
+      spokeOverAgent: step.bargeInAfterMs !== null,
+      clearAfterOnsetMs: clearAt === undefined || onsetAt === null ? null : Math.round(startedAt + clearAt.atMs - onsetAt),
+    });
+  }
   const greetingAt = firstAgentAudioAt[0] ?? null;
   return {
     callSid,
@@ -269,12 +367,17 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     greetingAudioMs: Math.round(((agentBytes[0] ?? 0) / (rate * 2)) * 1000),
     turns,
     marksEchoed,
+    markEchoes,
     clears,
+    clearLog,
+    mediaLog,
+    dtmfSent,
     messages,
     violations,
     agentPcm: playout.pcm(),
     endedBy,
     close,
+    closedAtMs: closedAt === null ? null : Math.round(closedAt - startedAt),
     durationMs: Math.round(now() - startedAt),
   };
 }

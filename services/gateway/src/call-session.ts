@@ -20,7 +20,7 @@ import {
   type FamilyEventInput,
   type SampleRate,
 } from '@audexly/protocol';
-import type { Bus, BusSubscription } from '@audexly/bus';
+import type { Bus, BusSubscription, ClaimResult } from '@audexly/bus';
 import type { Logger } from '@audexly/telemetry';
 import type { AgentChoice } from './agent-directory.js';
 import { CallerAudio, SequenceTracker } from './caller-audio.js';
@@ -44,6 +44,8 @@ import { MessageRateLimit } from './rate-limit.js';
 import type { TransferDecision } from './telephony/transfers.js';
 import { systemClock, type PacerClock } from './pacer.js';
 import { AgentPlayout, type SegmentRef } from './playout.js';
+import { CallFailover } from './call-failover.js';
+import type { StageWatch } from './stage-watch.js';
 
 /** What a session needs from the gateway. */
 export interface SessionSettings {
@@ -85,6 +87,8 @@ export interface SessionDeps {
   register(callId: string, session: CallSession): boolean;
   /** Called once, when the session has ended. */
   onEnd(session: CallSession): void;
+  /** Stage heartbeats; when given, a stage whose instance is lost mid-call is re-claimed. */
+  stageWatch?: StageWatch;
 }
 
 type Outgoing<F extends EventFamily> =
@@ -118,6 +122,7 @@ export class CallSession {
   private readonly rateLimit: MessageRateLimit;
   private callerAudio: CallerAudio | undefined;
   private playout: AgentPlayout | undefined;
+  private failover: CallFailover | undefined;
   private readonly sequence = new SequenceTracker();
   private readonly subscriptions: BusSubscription<unknown>[] = [];
   private readonly firstAudioIn = new Map<number, number>();
@@ -125,6 +130,8 @@ export class CallSession {
   private readonly ttsProviderMs = new Map<number, number>();
   private readonly startedTurns = new Set<number>();
   private readonly interruptedTurns = new Set<number>();
+  /** Segments per turn so far (latest `reply.done`): a turn is heard once all of them are. */
+  private readonly replySegments = new Map<number, number>();
   private readonly speechEndMs = new Map<number, number>();
   private audioInSeq = 0;
   private audioSentSeq = 0;
@@ -304,6 +311,8 @@ export class CallSession {
     this.playout = this.createPlayout(sampleRate);
     // Subscribe before claiming: stages may publish as soon as call.started is out.
     this.consume(this.deps.bus.subscribeAudio(subjects.audioOut(callId)), (msg) => {
+      // After a failover, audio from an instance that lost the call (paused, then back) is not played.
+      if (this.failover && !this.failover.accepts(msg.header(AudioHeader.instance))) return;
       const turn = msg.num(AudioHeader.turn);
       const rateHeader = msg.num(AudioHeader.sampleRate, sampleRate);
       if (rateHeader !== sampleRate && !this.sampleRateWarned) {
@@ -326,12 +335,18 @@ export class CallSession {
           return;
         case 'control.dtmf':
         case 'control.dtmf-input':
+        case 'control.reassigned':
           return;
       }
     });
     this.consume(this.deps.bus.subscribeEvents(callId, 'speech'), ({ event }) => {
       if (event.type === 'speech.started') this.onCallerSpeech(event.utterance);
       else this.speechEndMs.set(event.utterance, event.speechEndMs);
+    });
+    // A goodbye can continue a turn the caller has already heard (idle hang-up, an answer to DTMF):
+    // the hang-up waits for the segment count `reply.done` announced before `control.hangup`.
+    this.consume(this.deps.bus.subscribeEvents(callId, 'reply'), ({ event }) => {
+      if (event.type === 'reply.done') this.replySegments.set(event.turn, Math.max(this.replySegments.get(event.turn) ?? 0, event.segments));
     });
     this.beginCall(frame, sampleRate, startedAt).catch((err: unknown) => {
       this.log.error({ err }, 'starting the call failed');
@@ -383,11 +398,40 @@ export class CallSession {
     }
     this.publish('lifecycle', { type: 'call.started', call });
     this.state = 'live';
+    this.watchStages(call, outcome.results);
     this.log.info({ claimMs: Math.round(this.clock.now() - began), instances: outcome.results.map((r) => (r.ok ? `${r.stage}:${r.instanceId}` : r.stage)) }, 'call started');
     this.callerAudio?.goLive();
     if (this.callerAudio && this.callerAudio.droppedWhileHeld > 0) {
       this.log.warn({ dropped: this.callerAudio.droppedWhileHeld }, 'caller audio dropped while claiming');
     }
+  }
+
+  /** Failover: watches the instances holding the call's stages and re-claims a lost one. */
+  private watchStages(call: CallDescriptor, results: readonly ClaimResult[]): void {
+    const watch = this.deps.stageWatch;
+    if (!watch) return;
+    this.failover = new CallFailover({
+      call,
+      watch,
+      claim: this.deps.claim,
+      log: this.log,
+      metrics: this.deps.metrics,
+      live: () => this.state === 'live',
+      announce: (stage, instanceId, previousInstanceId, lastHeartbeatAt) =>
+        this.publish('control', { type: 'control.reassigned', stage, instanceId, previousInstanceId, lastHeartbeatAt }),
+      lost: (stage) => {
+        // Its unfinished segment never gets its closing message: play what came and move on.
+        if (stage === 'tts') {
+          const ended = this.playout?.endOpenSegments() ?? 0;
+          if (ended > 0) this.log.warn({ segments: ended }, 'ended agent segments left open by the lost TTS instance');
+        }
+      },
+      noCapacity: (stage, detail) => {
+        this.publish('error', { type: 'error', stage: 'gateway', code: ErrorCode.noCapacity, message: `no capacity: ${detail}`, retryable: true, turn: null });
+        this.apologise(detail);
+      },
+    });
+    this.failover.start(results);
   }
 
   private onDtmf(frame: DtmfFrame): void {
@@ -563,10 +607,14 @@ export class CallSession {
     const deadline = this.clock.now() + this.deps.settings.hangupTimeoutMs;
     this.log.info({ afterTurn, what }, 'ending after the agent is heard');
     const check = () => {
-      if (this.state === 'ended') return;
+      if (this.state === 'ended' || this.hangupDone) return;
       const now = this.clock.now();
       const turnDone =
-        afterTurn === null || this.interruptedTurns.has(afterTurn) || (this.startedTurns.has(afterTurn) && (this.playout?.marks.outstandingForTurn(afterTurn) ?? 0) === 0);
+        afterTurn === null ||
+        this.interruptedTurns.has(afterTurn) ||
+        (this.startedTurns.has(afterTurn) &&
+          (this.playout?.marks.outstandingForTurn(afterTurn) ?? 0) === 0 &&
+          (this.playout?.marks.heard(afterTurn).length ?? 0) >= (this.replySegments.get(afterTurn) ?? 0));
       const quiet = !(this.playout?.isPlaying() ?? false) && now - this.lastAgentAudioAt >= HANGUP_QUIET_MS;
       if ((turnDone && quiet) || now >= deadline) {
         clearInterval(this.hangupTimer);
@@ -576,7 +624,9 @@ export class CallSession {
       }
     };
     this.hangupTimer = setInterval(check, 50);
-    check();
+    // Not at once: events published before the hang-up (the turn's reply.done) arrive on other
+    // subscriptions and are handled first.
+    setImmediate(check);
   }
   private hangupDone = false;
 
@@ -645,6 +695,7 @@ export class CallSession {
     clearInterval(this.hangupTimer);
     this.playout?.stop();
     this.dtmf?.stop();
+    this.failover?.stop();
     for (const sub of this.subscriptions) sub.unsubscribe();
     if (wasStarted) {
       // Audio of this call still batched goes out before call.ended.

@@ -34,6 +34,19 @@ describe('fake OpenAI', () => {
     expect(chunks.every((c) => !('usage' in c))).toBe(true);
   });
 
+  it('logs when a client aborts a stream mid-way', async () => {
+    openai = await startFakeOpenAI({ tokenDelayMs: 50, reply: () => 'One two three four five six seven eight nine ten eleven twelve.' });
+    const res = await post(openai, { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const abortedAt = performance.timeOrigin + performance.now();
+    await reader.cancel();
+    const log = openai.requests[0]!;
+    for (let i = 0; i < 50 && !log.closedByClient; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(log).toMatchObject({ closedByClient: true, completed: false });
+    expect(log.closedByClientAt).toBeGreaterThanOrEqual(abortedAt);
+  });
+
   it('rejects a wrong key with 401 and OpenAI error body', async () => {
     openai = await startFakeOpenAI();
     const res = await post(openai, { model: 'm', messages: [] }, 'sk-bad');

@@ -34,7 +34,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const log: OpenAIRequestLog = { path, headers: req.headers, body: {}, status: 0, closedByClient: false, completed: false };
     requests.push(log);
     res.on('close', () => {
-      if (!res.writableEnded) log.closedByClient = true;
+      if (res.writableEnded) return;
+      log.closedByClient = true;
+      log.closedByClientAt = performance.timeOrigin + performance.now();
     });
     res.on('finish', () => (log.completed = true));
     const error = (status: number, message: string, type: string, code: string | null, headers: Record<string, string> = {}): void => {

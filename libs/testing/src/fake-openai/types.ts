@@ -43,6 +43,8 @@ export interface OpenAIRequestLog {
   status: number;
   /** The client closed the connection before the response ended (abort). */
   closedByClient: boolean;
+  /** When the client closed it, epoch ms (`performance.timeOrigin + performance.now()`, sub-ms). */
+  closedByClientAt?: number;
   /** The response was sent to its end. */
   completed: boolean;
 }
