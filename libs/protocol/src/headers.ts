@@ -20,6 +20,12 @@ export const AudioHeader = {
    * ms from the request to the provider's first audio (time spent inside the provider).
    */
   providerMs: 'Audexly-Provider-Ms',
+  /**
+   * audio.out: the stage instance that published the audio (its claim's `instanceId`). After a
+   * failover the gateway plays audio only from the instance that holds the call's TTS claim, so a
+   * stale instance that comes back cannot speak over the new one. A text value, not decimal.
+   */
+  instance: 'Audexly-Instance',
 } as const;
 export type AudioHeaderName = (typeof AudioHeader)[keyof typeof AudioHeader];
 

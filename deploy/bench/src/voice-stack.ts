@@ -1,0 +1,113 @@
+/**
+ * Starts the six Audexly services for a bench as child processes (`voice-stack-server.js`), one per
+ * service by default, against given fake providers; claim subjects unique to the run. Also reads
+ * the CPU time of those processes, so a bench can report how loaded the machine was.
+ */
+import { randomBytes } from 'node:crypto';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const SERVICE_NAMES = ['stt', 'llm', 'tts', 'recorder', 'api', 'gateway'] as const;
+
+export interface VoiceStackOptions {
+  /** Variables for every service: NATS_URL, provider URLs and keys, … */
+  env: Record<string, string>;
+  /** `separate` (default): one process per service, as deployed; `single`: all six in one process. */
+  layout?: 'separate' | 'single';
+  /** Extra node flags for the service processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+  nodeArgs?: string[];
+}
+
+export interface VoiceStack {
+  gatewayUrl: string;
+  apiUrl: string;
+  /** Bearer token of the api. */
+  apiToken: string;
+  pids: number[];
+  /** CPU seconds (user + system) the service processes have used so far. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim() || 100);
+
+/** utime + stime of a process, in seconds (Linux /proc). */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+export async function startVoiceStack(options: VoiceStackOptions): Promise<VoiceStack> {
+  const prefix = `bench.${randomBytes(4).toString('hex')}`;
+  const apiToken = randomBytes(16).toString('hex');
+  const script = fileURLToPath(new URL('./voice-stack-server.js', import.meta.url));
+  const groups = options.layout === 'single' ? [SERVICE_NAMES.join(',')] : [...SERVICE_NAMES];
+  const children: ChildProcess[] = [];
+  const ports: Record<string, number> = {};
+  const pids: number[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.send({ type: 'stop' });
+          }),
+      ),
+    );
+  };
+  try {
+    // One at a time, stages first: the gateway's first claims must find every stage.
+    for (const services of groups) {
+      const env = {
+        ...process.env,
+        GATEWAY_PORT: '0',
+        API_PORT: '0',
+        METRICS_PORT: '0',
+        LOG_LEVEL: 'warn',
+        AUDEXLY_API_TOKEN: apiToken,
+        ...options.env,
+        BENCH_CLAIM_PREFIX: prefix,
+        BENCH_SERVICES: services,
+      };
+      const child = fork(script, [], { env, execArgv: options.nodeArgs ?? [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
+      const ready = await new Promise<{ pid: number; ports: Record<string, number> }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${services} did not start within 60 s`)), 60_000);
+        child.once('message', (msg: { type?: string; pid: number; ports: Record<string, number> }) => {
+          clearTimeout(timer);
+          if (msg.type === 'ready') resolve(msg);
+        });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`${services} exited with ${code} before it was ready`));
+        });
+      });
+      pids.push(ready.pid);
+      Object.assign(ports, ready.ports);
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  if (ports.gateway === undefined || ports.api === undefined) throw new Error('the gateway or the api reported no port');
+  return {
+    gatewayUrl: `ws://127.0.0.1:${ports.gateway}/api/v1/telephony/exotel/stream`,
+    apiUrl: `http://127.0.0.1:${ports.api}`,
+    apiToken,
+    pids,
+    cpuSeconds: () => pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0),
+    stop: stopAll,
+  };
+}
