@@ -34,23 +34,43 @@ export class LiveCalls {
   private readonly done: Promise<void>;
   private readonly sub;
 
+  /** Calls whose `call.ended` arrived live: an older `call.started` read from the log must not revive them. */
+  private readonly endedLive = new Set<string>();
+
   constructor(bus: Bus, log: Logger) {
-    // Subscribe first, then read the log: events in both are applied twice, in order, harmlessly.
+    // Live events apply at once; the event log is read beside them (it can take a while on a long
+    // log) and only fills in calls that started before the API did.
     this.sub = bus.nc.subscribe('call.*.lifecycle');
-    this.done = this.consume(bus, log).catch((err: unknown) => log.warn({ err }, 'live calls subscription ended'));
+    this.done = Promise.all([this.follow(log), this.seed(bus, log)]).then(
+      () => undefined,
+      (err: unknown) => log.warn({ err }, 'live calls subscription ended'),
+    );
   }
 
   private apply(event: LifecycleEvent): void {
     if (event.type === 'call.started') this.calls.set(event.callId, { started: event, maxCallMs: event.call.agent.limits.maxCallMs });
-    else this.calls.delete(event.callId);
+    else {
+      this.endedLive.add(event.callId);
+      this.calls.delete(event.callId);
+    }
   }
 
-  private async consume(bus: Bus, log: Logger): Promise<void> {
+  private async seed(bus: Bus, log: Logger): Promise<void> {
     try {
-      for (const event of await readLifecycleSince(bus, Date.now() - SEED_WINDOW_MS)) this.apply(event);
+      const open = new Map<string, CallStarted>();
+      for (const event of await readLifecycleSince(bus, Date.now() - SEED_WINDOW_MS)) {
+        if (event.type === 'call.started') open.set(event.callId, event);
+        else open.delete(event.callId);
+      }
+      for (const [callId, started] of open) {
+        if (!this.endedLive.has(callId) && !this.calls.has(callId)) this.calls.set(callId, { started, maxCallMs: started.call.agent.limits.maxCallMs });
+      }
     } catch (err) {
       log.warn({ err }, 'could not read recent calls from the event log: live calls shows only calls that start from now');
     }
+  }
+
+  private async follow(log: Logger): Promise<void> {
     for await (const msg of this.sub) {
       let parsed;
       try {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimStage, type Bus } from '@audexly/bus';
+import { claimStage, readCallEvents, type Bus } from '@audexly/bus';
 import type { LlmMessage } from '@audexly/providers';
 import { FakeLlm } from '@audexly/providers/testing';
 import { connectTestBus, descriptor, startTestLlm, TestCall } from './test/harness.js';
@@ -82,6 +82,8 @@ describe('failover', () => {
     bus.publishEvent('reply', { v: 1, callId: call.callId, timelineMs: 12, type: 'reply.done', turn: 0, segments: 1, text: 'Namaste! How can I help you today?' });
     t.speech(1, 'I need a taxi.');
     await bus.flush();
+    // A re-claim comes ≥ 750 ms after the last event; here, wait until the event log has stored them all.
+    for (let i = 0; i < 50 && (await readCallEvents(bus, call.callId)).length < 4; i++) await new Promise((r) => setTimeout(r, 20));
     const fake = new FakeLlm({ reply });
     const b = await startTestLlm(fake);
     try {
