@@ -41,7 +41,7 @@ export async function startLocalNats(binary: string, root: string, url: string):
   const { hostname, port } = new URL(url.split(',')[0]!.trim());
   const storeDir = join(root, '.data', 'nats');
   mkdirSync(storeDir, { recursive: true });
-  const child = spawn(binary, ['-js', '-a', hostname || '127.0.0.1', '-p', port || '4222', '-sd', storeDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['-js', '-a', hostname || '127.0.0.1', '-p', port || '4222', '-sd', storeDir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   for (let i = 0; i < 50; i++) {
     if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}`);
     if (await natsAnswers(url, 200)) return child;

@@ -62,6 +62,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cwd: ROOT,
       env: { ...env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C in the terminal reaches only the runner, which then sends
+      // each service one SIGTERM, so services drain instead of seeing two signals and exiting.
+      detached: true,
     });
     children.set(spec.name, child);
     for (const stream of [child.stdout, child.stderr]) {
