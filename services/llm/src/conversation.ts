@@ -59,13 +59,13 @@ export class Conversation {
     call.log.debug({ pii: { prompt: system } }, 'system prompt');
     this.history = new ConversationHistory(system);
     this.tools = new AgentTools(this.agent);
-    this.idle = new IdleWatch(this.agent.limits, { reprompt: () => this.reprompt(), hangup: () => void this.end({ kind: 'hangup', reason: 'caller-idle' }) });
+    this.idle = new IdleWatch(this.agent.limits, { reprompt: () => this.reprompt(), hangup: () => this.endFromTimer({ kind: 'hangup', reason: 'caller-idle' }) });
   }
 
   /** Starts the maximum-duration clock (from the call's start on the timeline). */
   start(): void {
     const left = this.agent.limits.maxCallMs - this.call.timelineMs();
-    this.maxCallTimer = setTimeout(() => void this.end({ kind: 'hangup', reason: 'max-duration' }), Math.max(0, left));
+    this.maxCallTimer = setTimeout(() => this.endFromTimer({ kind: 'hangup', reason: 'max-duration' }), Math.max(0, left));
   }
 
   /** `call.started`: the greeting as turn 0 (no model call), one segment so TTS can serve it from its cache. */
@@ -311,6 +311,11 @@ export class Conversation {
   }
 
   /** Ends the call from the agent's side (idle caller, maximum duration): goodbye, then hang up after it. */
+  /** Ends the call from a timer, where nobody awaits: a failure is logged, never an unhandled rejection. */
+  private endFromTimer(ending: Ending): void {
+    this.end(ending).catch((err: unknown) => this.call.log.warn({ err, reason: ending.reason }, 'could not end the call'));
+  }
+
   private async end(ending: Ending): Promise<void> {
     if (this.closing) return;
     this.closing = true;
