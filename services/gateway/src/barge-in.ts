@@ -15,7 +15,8 @@ export class BargeIn {
   /** `speech.started`: the caller began an utterance. */
   callerSpeech(utterance: number): void {
     const { ctx } = this;
-    if (!ctx.deps.settings.bargeIn || !ctx.playout || ctx.state !== 'live') return;
+    // Off for the whole gateway (BARGE_IN=false) or for this call's agent (turn.bargeIn=false).
+    if (!ctx.deps.settings.bargeIn || ctx.call?.agent.turn.bargeIn === false || !ctx.playout || ctx.state !== 'live') return;
     const turn = ctx.playout.currentTurn();
     if (turn === null || !ctx.playout.isPlaying() || this.turns.interrupted.has(turn)) return;
     ctx.log.info({ turn, utterance }, 'barge-in');

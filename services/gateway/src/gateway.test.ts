@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sineTone } from '@audexly/audio';
@@ -270,6 +273,33 @@ describe('gateway barge-in and bad starts', () => {
     await rec.until(() => rec.of('call.ended').length === 1, 3000, 'call.ended');
     expect(rec.of('call.ended')[0]!.reason).toBe('stopped');
     rec.stop();
+  });
+
+  it('when the agent turns barge-in off, caller speech over it interrupts nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-'));
+    const agentFile = join(dir, 'agent.json');
+    writeFileSync(agentFile, JSON.stringify({ id: 'no-barge', name: 'Patient', prompt: 'Let the agent finish.', turn: { bargeIn: false } }));
+    const own = await startGateway({ ...env, AGENT_FILE: agentFile }, silent, { claimSubject: subjectFor });
+    const client = await ExotelTestClient.connect(url(own));
+    const rec = new BusRecorder(bus, client.callSid);
+    await rec.start(['lifecycle', 'control', 'playback'], []);
+    client.start();
+    try {
+      const callId = client.callSid;
+      await rec.until(() => rec.of('call.started').length === 1, 5000, 'call.started');
+      publishAgentAudio(callId, 3, 0, sineTone(440, 1500, 8000), [24_000]);
+      await client.until(() => client.mediaChunks().length >= 2, 3000, 'agent audio');
+      bus.publishEvent('speech', { type: 'speech.started', v: PROTOCOL_VERSION, callId, timelineMs: 0, utterance: 4, speechStartMs: 0 });
+      await rec.until(() => rec.of('playback.segment-played').length === 1, 5000, 'the whole segment played');
+      expect(client.received.some((m) => m.event === 'clear')).toBe(false);
+      expect(rec.of('control.interrupt')).toEqual([]);
+      client.stop('stopped');
+      await rec.until(() => rec.of('call.ended').length === 1, 3000, 'call.ended');
+    } finally {
+      rec.stop();
+      await own.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('drops start frames without a usable call_sid and still accepts a proper start', async () => {
