@@ -5,7 +5,7 @@
  * a call it holds (its handler failed and released it). Each watch fires its `onLost` once; the
  * call session then re-claims the stage (see `call-failover.ts`).
  *
- * Instances never heard from are not judged: a stage that does not heartbeat (a test stub) keeps
+ * Instances never heard from are not judged: a stage that does not heartbeat (a test double) keeps
  * its calls. Times are this process's clock at receipt, so clock skew between hosts is irrelevant.
  */
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSES, stageHeartbeatSchema, subjects, type Stage } from '@audexly/protocol';

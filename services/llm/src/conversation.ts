@@ -9,6 +9,7 @@ import { parseToolArguments } from './tool-arguments.js';
 import { AgentTools } from './tools.js';
 import { streamReply, type ReplyOutcome, type ReplySettings } from './turn-runner.js';
 import { callWebhook } from './webhook-tool.js';
+import { userText, type CallerInput } from './caller-input.js';
 
 /** Service tuning of a conversation (the agent's config supplies the rest). */
 export interface ConversationSettings extends Pick<ReplySettings, 'idleTimeoutMs' | 'minSegmentChars'> {
@@ -17,9 +18,6 @@ export interface ConversationSettings extends Pick<ReplySettings, 'idleTimeoutMs
   /** Model rounds per turn (each tool result starts another). */
   maxToolRounds: number;
 }
-
-/** What a caller input becomes for the model. */
-export type CallerInput = { kind: 'speech'; utterance: number; text: string } | { kind: 'dtmf'; digits: string; terminated: boolean };
 
 type Ending = { kind: 'hangup'; reason: string } | { kind: 'transfer'; to: string; reason: string };
 
@@ -373,12 +371,6 @@ export class Conversation {
     this.call.log.info({ turn, segments: segments.length, firstTokenMs, pii: { text } }, 'reply');
     this.call.publish('reply', { type: 'reply.done', turn, segments: segments.length, text, providerFirstTokenMs: firstTokenMs, usage });
   }
-}
-
-/** How a caller input reads to the model. */
-export function userText(input: CallerInput, agent: AgentConfig): string {
-  if (input.kind === 'speech') return input.text;
-  return `[DTMF] ${input.digits}${input.terminated ? agent.dtmf.terminator : ''}`;
 }
 
 function addUsage(a: ReplyOutcome['usage'], b: ReplyOutcome['usage']): ReplyOutcome['usage'] {
