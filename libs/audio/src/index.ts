@@ -12,4 +12,4 @@ export {
 } from './pcm.js';
 export { sineTone } from './tone.js';
 export { type WavAudio, wavHeader, encodeWav, encodeStereoWav, isWav, parseWav } from './wav.js';
-export { commonSampleRates, resample, StreamingResampler, createStreamingResampler } from './resample.js';
+export { resample, StreamingResampler, createStreamingResampler } from './resample.js';

@@ -6,7 +6,7 @@ import { sineTone } from './tone.js';
 function zeroCrossings(pcm: Buffer): number {
   const s = pcmToInt16(pcm);
   let n = 0;
-  for (let i = 1; i < s.length; i++) if ((s[i - 1]! < 0) !== (s[i]! < 0)) n++;
+  for (let i = 1; i < s.length; i++) if (s[i - 1]! < 0 !== s[i]! < 0) n++;
   return n;
 }
 

@@ -1,9 +1,6 @@
 import libsamplerate from '@alexanderolsen/libsamplerate-js';
 import { float32ToPcm, pcmToFloat32 } from './pcm.js';
 
-/** Rates Audexly moves audio between: telephony, STT, espeak output, TTS. Others work too. */
-export const commonSampleRates = [8000, 16000, 22050, 24000] as const;
-
 type Converter = Awaited<ReturnType<typeof libsamplerate.create>>;
 
 /** Band-limited sinc (libsamplerate "medium"): clean for speech, cheap enough per call. */

@@ -48,7 +48,12 @@ describe('WAV', () => {
 
   it('skips LIST and other chunks to find fmt and data', () => {
     const pcm = sineTone(300, 20, 16000);
-    const wav = riff(chunk('LIST', Buffer.from('INFOISFT\x05\x00\x00\x00Lavf\x00', 'binary')), fmtChunk(16000, 1), chunk('fact', Buffer.alloc(4)), chunk('data', pcm));
+    const wav = riff(
+      chunk('LIST', Buffer.from('INFOISFT\x05\x00\x00\x00Lavf\x00', 'binary')),
+      fmtChunk(16000, 1),
+      chunk('fact', Buffer.alloc(4)),
+      chunk('data', pcm),
+    );
     const parsed = parseWav(wav);
     expect(parsed.sampleRate).toBe(16000);
     expect(parsed.pcm.equals(pcm)).toBe(true);

@@ -53,7 +53,9 @@ export function encodeStereoWav(left: Buffer, right: Buffer, sampleRate: number)
 
 /** True when the bytes start with a RIFF/WAVE header. */
 export function isWav(bytes: Buffer): boolean {
-  return bytes.byteLength >= 12 && bytes.toString('ascii', 0, 4) === 'RIFF' && bytes.toString('ascii', 8, 12) === 'WAVE';
+  return (
+    bytes.byteLength >= 12 && bytes.toString('ascii', 0, 4) === 'RIFF' && bytes.toString('ascii', 8, 12) === 'WAVE'
+  );
 }
 
 /**
@@ -73,9 +75,12 @@ export function parseWav(bytes: Buffer): WavAudio {
       if (size < 16 || body + 16 > bytes.byteLength) throw new Error('WAV fmt chunk is truncated');
       const tag = bytes.readUInt16LE(body);
       const bits = bytes.readUInt16LE(body + 14);
-      const isPcm = tag === pcmFormat || (tag === extensibleFormat && size >= 40 && bytes.readUInt16LE(body + 24) === pcmFormat);
+      const isPcm =
+        tag === pcmFormat || (tag === extensibleFormat && size >= 40 && bytes.readUInt16LE(body + 24) === pcmFormat);
       if (!isPcm || bits !== 16) {
-        throw new Error(`unsupported WAV encoding: format tag ${tag}, ${bits} bits per sample (only 16-bit PCM is supported)`);
+        throw new Error(
+          `unsupported WAV encoding: format tag ${tag}, ${bits} bits per sample (only 16-bit PCM is supported)`,
+        );
       }
       format = { channels: bytes.readUInt16LE(body + 2), sampleRate: bytes.readUInt32LE(body + 4) };
     } else if (id === 'data') {

@@ -1,6 +1,7 @@
-import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseCallSubject, subjects } from '@audexly/protocol';
 import { toAudioMessage, type AudioMessage, type Bus } from './bus.js';
+import { readWithOrderedConsumer } from './ordered-read.js';
 import { AUDIO_STREAM } from './provision.js';
 
 export interface ReadCallAudioOptions {
@@ -27,33 +28,58 @@ export interface CapturedAudio {
  * each side with an ordered consumer (one filter subject per consumer, as NATS 2.9 allows; 2.9
  * also wants the filter to be a subset of one stream subject, so not `call.<id>.audio.*`) from the
  * start to the end of what is stored.
+ *
+ * Following each call's audio live from its claim instead was tried: at 100 calls it cost more
+ * (a consumer per live call on the stream, every chunk delivered twice, the recorder's memory
+ * growing with the call-minutes in progress): voice to voice p95 1873 ms against 1401 ms.
  */
-export async function readCallAudio(bus: Bus, callId: string, options: ReadCallAudioOptions = {}): Promise<CapturedAudio> {
-  const js = jetstream(bus.nc);
-  const fence = await js.publish(subjects.audioFence(callId), new Uint8Array(0));
+export async function readCallAudio(
+  bus: Bus,
+  callId: string,
+  options: ReadCallAudioOptions = {},
+): Promise<CapturedAudio> {
+  const fence = await jetstream(bus.nc).publish(subjects.audioFence(callId), new Uint8Array(0));
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  const caller = await readSubject(bus, subjects.audioIn(callId), fence.seq, deadline);
-  const agent = await readSubject(bus, subjects.audioSent(callId), fence.seq, deadline);
+  const caller = await readSide(bus, subjects.audioIn(callId), fence.seq, deadline);
+  const agent = await readSide(bus, subjects.audioSent(callId), fence.seq, deadline);
   const complete = caller.complete && agent.complete;
   if (!complete) bus.log.warn({ callId }, 'reading the captured audio timed out; using what was read');
   return { caller: caller.messages, agent: agent.messages, complete };
 }
 
-async function readSubject(bus: Bus, subject: string, fenceSeq: number, deadline: number): Promise<{ messages: AudioMessage[]; complete: boolean }> {
-  const consumer = await jetstream(bus.nc).consumers.get(AUDIO_STREAM, { filter_subjects: subject, deliver_policy: DeliverPolicy.All });
-  const messages: AudioMessage[] = [];
-  let pending = (await consumer.info()).num_pending;
-  while (pending > 0) {
-    if (Date.now() > deadline) return { messages, complete: false };
-    const batch = await consumer.fetch({ max_messages: 1000, expires: 1000 });
-    for await (const msg of batch) {
-      if (msg.seq > fenceSeq) return { messages, complete: true };
-      messages.push(toAudioMessage(msg));
-      pending = msg.info.pending;
-      if (pending === 0) break;
+/** One side of the call, up to the fence, with one `consume()` (fetch() re-creates an ordered consumer per batch). */
+function readSide(
+  bus: Bus,
+  subject: string,
+  fenceSeq: number,
+  deadline: number,
+): Promise<{ messages: AudioMessage[]; complete: boolean }> {
+  return readWithOrderedConsumer(bus, AUDIO_STREAM, { filter: subject }, async (consumer) => {
+    const messages: AudioMessage[] = [];
+    // The info the consumer was created with: asking the server again before consume() left the
+    // ordered consumer delivering nothing in about half of the reads here (nats.js 3.3).
+    if ((await consumer.info(true)).num_pending === 0) return { messages, complete: true };
+    const stream = await consumer.consume({ max_messages: 1000 });
+    let complete = false;
+    const timer = setTimeout(() => stream.stop(), Math.max(0, deadline - Date.now()));
+    try {
+      for await (const msg of stream) {
+        if (msg.seq > fenceSeq) {
+          complete = true;
+          break;
+        }
+        messages.push(toAudioMessage(msg));
+        if (msg.info.pending === 0) {
+          complete = true;
+          break;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      await stream.close();
     }
-  }
-  return { messages, complete: true };
+    return { messages, complete };
+  });
 }
 
 /** Deletes one call's audio (and fences) from the capture stream: once its recording is stored. */

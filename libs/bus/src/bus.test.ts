@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AudioHeader, PROTOCOL_VERSION, subjects } from '@audexly/protocol';
+import { randomUUID } from 'node:crypto';
+import { AudioHeader, PROTOCOL_VERSION, subjects, type StageHeartbeat } from '@audexly/protocol';
 import type { Bus } from './bus.js';
 import { testBus, uniqueCallId } from './test/nats.js';
 
@@ -18,10 +19,24 @@ describe('bus on a real NATS server', () => {
     await bus.flush();
     bus.nc.publish(subjects.speech(callId), new TextEncoder().encode('{not json'));
     bus.nc.publish(subjects.speech(callId), new TextEncoder().encode(JSON.stringify({ type: 'speech.final', v: 1 })));
-    bus.publishEvent('speech', { type: 'speech.started', v: PROTOCOL_VERSION, callId, timelineMs: 120, utterance: 1, speechStartMs: 100 });
+    bus.publishEvent('speech', {
+      type: 'speech.started',
+      v: PROTOCOL_VERSION,
+      callId,
+      timelineMs: 120,
+      utterance: 1,
+      speechStartMs: 100,
+    });
     for await (const { event, subject } of sub) {
       expect(subject).toBe(`call.${callId}.speech`);
-      expect(event).toEqual({ type: 'speech.started', v: 1, callId, timelineMs: 120, utterance: 1, speechStartMs: 100 });
+      expect(event).toEqual({
+        type: 'speech.started',
+        v: 1,
+        callId,
+        timelineMs: 120,
+        utterance: 1,
+        speechStartMs: 100,
+      });
       break;
     }
     sub.unsubscribe();
@@ -29,7 +44,17 @@ describe('bus on a real NATS server', () => {
 
   it('refuses to publish an event that breaks its schema', () => {
     const callId = uniqueCallId();
-    expect(() => bus.publishEvent('reply', { type: 'reply.segment', v: 1, callId, timelineMs: 0, turn: -1, segment: 0, text: 'x' })).toThrow();
+    expect(() =>
+      bus.publishEvent('reply', {
+        type: 'reply.segment',
+        v: 1,
+        callId,
+        timelineMs: 0,
+        turn: -1,
+        segment: 0,
+        text: 'x',
+      }),
+    ).toThrow();
   });
 
   it('carries audio as binary with its headers', async () => {
@@ -47,5 +72,59 @@ describe('bus on a real NATS server', () => {
       break;
     }
     sub.unsubscribe();
+  });
+
+  it('carries heartbeats typed both ways, skipping one that breaks the schema', async () => {
+    const instanceId = `hb-${randomUUID()}`;
+    const sub = bus.subscribeHeartbeats();
+    await bus.flush();
+    bus.nc.publish(
+      subjects.heartbeat('llm'),
+      new TextEncoder().encode(JSON.stringify({ type: 'stage.heartbeat', v: 1, stage: 'llm', instanceId })),
+    );
+    const beat: StageHeartbeat = {
+      type: 'stage.heartbeat',
+      v: PROTOCOL_VERSION,
+      stage: 'llm',
+      instanceId,
+      activeCalls: 1,
+      maxCalls: 4,
+      accepting: true,
+      calls: ['c1'],
+      at: 1,
+    };
+    bus.publishHeartbeat(beat);
+    // Other processes on this server heartbeat too: only ours count.
+    for await (const received of sub) {
+      if (received.instanceId !== instanceId) continue;
+      expect(received).toEqual(beat);
+      break;
+    }
+    sub.unsubscribe();
+  });
+
+  it("follows one family's events of every call", async () => {
+    const [first, second] = [uniqueCallId(), uniqueCallId()];
+    const sub = bus.subscribeEveryCall('lifecycle');
+    await bus.flush();
+    bus.nc.publish(subjects.lifecycle(first), new TextEncoder().encode('{not json'));
+    for (const callId of [first, second])
+      bus.publishEvent('lifecycle', {
+        type: 'call.ended',
+        v: PROTOCOL_VERSION,
+        callId,
+        timelineMs: 5,
+        reason: 'caller-hangup',
+        durationMs: 5,
+      });
+    const seen: string[] = [];
+    for await (const { event, subject } of sub) {
+      if (event.callId !== first && event.callId !== second) continue;
+      expect(subject).toBe(subjects.lifecycle(event.callId));
+      seen.push(event.callId);
+      if (seen.length === 2) break;
+    }
+    sub.unsubscribe();
+    expect(seen).toEqual([first, second]);
   });
 });

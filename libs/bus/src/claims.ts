@@ -45,9 +45,13 @@ export class ClaimServer {
     private readonly options: ClaimServerOptions,
   ) {}
 
-  /** Starts answering claims. */
-  start(): void {
+  /**
+   * Starts answering claims. Resolves once the NATS server has the subscription, so a claim sent
+   * from any connection after that reaches this instance (not "no responders").
+   */
+  async start(): Promise<void> {
     this.listen();
+    await this.bus.flush();
   }
 
   /** The calls this instance holds. */
@@ -70,7 +74,9 @@ export class ClaimServer {
 
   private listen(): void {
     if (this.sub) return;
-    const sub = this.bus.nc.subscribe(this.options.subject ?? subjects.claim(this.options.stage), { queue: this.options.stage });
+    const sub = this.bus.nc.subscribe(this.options.subject ?? subjects.claim(this.options.stage), {
+      queue: this.options.stage,
+    });
     this.sub = sub;
     const previous = this.loop ?? Promise.resolve();
     this.loop = previous.then(() => this.serve(sub));
@@ -109,7 +115,14 @@ export class ClaimServer {
       return;
     }
     if (this.closed || this.active.size >= maxCalls) {
-      reply({ type: 'claim.declined', v: PROTOCOL_VERSION, stage, callId, instanceId, reason: this.closed ? 'draining' : 'at capacity' });
+      reply({
+        type: 'claim.declined',
+        v: PROTOCOL_VERSION,
+        stage,
+        callId,
+        instanceId,
+        reason: this.closed ? 'draining' : 'at capacity',
+      });
       return;
     }
     this.active.add(callId);
@@ -119,7 +132,14 @@ export class ClaimServer {
       await this.bus.flush();
     } catch (err) {
       this.release(callId);
-      reply({ type: 'claim.declined', v: PROTOCOL_VERSION, stage, callId, instanceId, reason: 'failed to take the call' });
+      reply({
+        type: 'claim.declined',
+        v: PROTOCOL_VERSION,
+        stage,
+        callId,
+        instanceId,
+        reason: 'failed to take the call',
+      });
       throw err;
     }
     reply({ type: 'claim.accepted', v: PROTOCOL_VERSION, stage, callId, instanceId });
@@ -144,10 +164,23 @@ export interface ClaimOptions {
  * The gateway side: asks one instance of `stage` to take the call. "No responders" (no instance
  * with capacity) fails at once; a timeout or a decline is tried again.
  */
-export async function claimStage(bus: Bus, stage: Stage, call: CallDescriptor, options: ClaimOptions = {}): Promise<ClaimResult> {
+export async function claimStage(
+  bus: Bus,
+  stage: Stage,
+  call: CallDescriptor,
+  options: ClaimOptions = {},
+): Promise<ClaimResult> {
   const attempts = options.attempts ?? 3;
   const timeout = options.timeoutMs ?? 1000;
-  const body = encoder.encode(JSON.stringify({ type: 'claim.request', v: PROTOCOL_VERSION, stage, call, ...(options.reclaim ? { reclaim: true } : {}) }));
+  const body = encoder.encode(
+    JSON.stringify({
+      type: 'claim.request',
+      v: PROTOCOL_VERSION,
+      stage,
+      call,
+      ...(options.reclaim ? { reclaim: true } : {}),
+    }),
+  );
   let last: 'timeout' | 'declined' = 'timeout';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {

@@ -1,4 +1,5 @@
 import { jetstreamManager } from '@nats-io/jetstream';
+import { AUDIO_STREAM } from './provision.js';
 import type { Bus } from './bus.js';
 
 /** What a stream holds right now. */
@@ -16,7 +17,14 @@ export async function streamState(bus: Bus, name: string): Promise<StreamState |
   const jsm = await jetstreamManager(bus.nc);
   try {
     const { state } = await jsm.streams.info(name);
-    return { name, messages: state.messages, bytes: state.bytes, firstSeq: state.first_seq, lastSeq: state.last_seq, consumers: state.consumer_count };
+    return {
+      name,
+      messages: state.messages,
+      bytes: state.bytes,
+      firstSeq: state.first_seq,
+      lastSeq: state.last_seq,
+      consumers: state.consumer_count,
+    };
   } catch (err) {
     if (err instanceof Error && /stream not found/i.test(err.message)) return null;
     throw err;
@@ -40,4 +48,19 @@ export async function purgeCallMessages(bus: Bus, callId: string): Promise<numbe
     purged += result.purged;
   }
   return purged;
+}
+
+/**
+ * Whether the audio capture stream answers within `timeoutMs`: after a NATS restart JetStream
+ * reloads its streams, and audio published before that is not captured.
+ */
+export async function audioCaptureAnswers(bus: Bus, timeoutMs = 500): Promise<boolean> {
+  if (!bus.connected) return false;
+  try {
+    const jsm = await jetstreamManager(bus.nc, { timeout: timeoutMs });
+    await jsm.streams.info(AUDIO_STREAM);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '@audexly/protocol';
 import type { Bus } from './bus.js';
 import { readCallEvents } from './event-log.js';
-import { BUCKETS, openBucket, openRecordings, provisionJetStream } from './provision.js';
-import { testBus, uniqueCallId } from './test/nats.js';
+import { BUCKETS, EVENTS_STREAM, openBucket, openRecordings, provisionJetStream } from './provision.js';
+import { consumersOfCall, testBus, uniqueCallId } from './test/nats.js';
 import { applyRetention, RETAINED_STREAMS } from './retention.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 
@@ -48,15 +48,48 @@ describe('JetStream state', () => {
     await store.delete(name);
   });
 
-  it('keeps a call\'s events in the event log, in order, apart from other calls', async () => {
+  it("keeps a call's events in the event log, in order, apart from other calls", async () => {
     const callId = uniqueCallId();
     const other = uniqueCallId();
-    bus.publishEvent('speech', { type: 'speech.started', v: PROTOCOL_VERSION, callId, timelineMs: 1, utterance: 1, speechStartMs: 1 });
-    bus.publishEvent('speech', { type: 'speech.started', v: PROTOCOL_VERSION, callId: other, timelineMs: 1, utterance: 1, speechStartMs: 1 });
-    bus.publishEvent('reply', { type: 'reply.segment', v: PROTOCOL_VERSION, callId, timelineMs: 2, turn: 1, segment: 0, text: 'Hello.' });
-    bus.publishEvent('lifecycle', { type: 'call.ended', v: PROTOCOL_VERSION, callId, timelineMs: 3, reason: 'caller-hangup', durationMs: 3 });
+    bus.publishEvent('speech', {
+      type: 'speech.started',
+      v: PROTOCOL_VERSION,
+      callId,
+      timelineMs: 1,
+      utterance: 1,
+      speechStartMs: 1,
+    });
+    bus.publishEvent('speech', {
+      type: 'speech.started',
+      v: PROTOCOL_VERSION,
+      callId: other,
+      timelineMs: 1,
+      utterance: 1,
+      speechStartMs: 1,
+    });
+    bus.publishEvent('reply', {
+      type: 'reply.segment',
+      v: PROTOCOL_VERSION,
+      callId,
+      timelineMs: 2,
+      turn: 1,
+      segment: 0,
+      text: 'Hello.',
+    });
+    bus.publishEvent('lifecycle', {
+      type: 'call.ended',
+      v: PROTOCOL_VERSION,
+      callId,
+      timelineMs: 3,
+      reason: 'caller-hangup',
+      durationMs: 3,
+    });
     const events = await readCallEvents(bus, callId, { until: 'call.ended' });
     expect(events.map((e) => e.type)).toEqual(['speech.started', 'reply.segment', 'call.ended']);
     expect(events.every((e) => e.callId === callId)).toBe(true);
+    expect(await consumersOfCall(bus, EVENTS_STREAM, callId)).toBe(0);
+    // From the call's start, the same events; from well after it (more than the clock margin), none.
+    expect(await readCallEvents(bus, callId, { since: Date.now() - 10_000 })).toEqual(events);
+    expect(await readCallEvents(bus, callId, { since: Date.now() + 5 * 60_000 })).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { Bus } from './bus.js';
-import { BUCKETS, EVENTS_STREAM, RECORDINGS_STORE } from './provision.js';
+import { BUCKETS, EVENTS_STREAM, RECORDINGS_STORE, whileClusterSettles } from './provision.js';
 
 export interface RetentionOptions {
   /** Days after which call records, call events (transcripts) and recordings expire. */
@@ -22,8 +22,9 @@ export async function applyRetention(bus: Bus, options: RetentionOptions): Promi
   const maxAge = Math.round(options.days * 24 * 60 * 60 * 1e9);
   const jsm = await jetstreamManager(bus.nc);
   for (const name of RETAINED_STREAMS) {
-    const info = await jsm.streams.info(name);
-    if (info.config.max_age === maxAge) continue;
-    await jsm.streams.update(name, { ...info.config, max_age: maxAge });
+    await whileClusterSettles(async () => {
+      const info = await jsm.streams.info(name);
+      if (info.config.max_age !== maxAge) await jsm.streams.update(name, { ...info.config, max_age: maxAge });
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { context, propagation, SpanKind, trace, type Context, type Span } from '@opentelemetry/api';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
+import { inCallTrace } from '@audexly/telemetry';
 
 const setter = {
   set(carrier: MsgHdrs, key: string, value: string) {
@@ -28,24 +29,42 @@ export function extractTrace(hdrs: MsgHdrs | undefined): Context {
 
 /**
  * A PRODUCER span for publishing a text event, named by subject family (`call.*.speech`), never
- * by call id (modelled on the OpenTelemetry kafkajs instrumentation).
+ * by call id (modelled on the OpenTelemetry kafkajs instrumentation). It belongs to the call's
+ * trace: a child of the active span when that is a span of the call's trace (a stage's `llm.turn`),
+ * else of the turn span of the event's turn (`turn`: its turn or utterance number), else of the
+ * call span.
  */
-export function producerSpan(family: string, callId: string): Span {
-  return trace.getTracer('audexly').startSpan(`call.*.${family} publish`, {
-    kind: SpanKind.PRODUCER,
-    attributes: { 'messaging.system': 'nats', 'messaging.destination.name': `call.*.${family}`, 'audexly.call_id': callId },
-  });
+export function producerSpan(family: string, callId: string, turn?: number): Span {
+  return trace.getTracer('audexly').startSpan(
+    `call.*.${family} publish`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.destination.name': `call.*.${family}`,
+        'audexly.call_id': callId,
+      },
+    },
+    inCallTrace(callId, context.active(), turn),
+  );
 }
 
-/** A CONSUMER span for a received text event, parented on the publisher's context. */
+/**
+ * A CONSUMER span for a received text event, parented on the publisher's context when that is in
+ * the call's trace (else on the call span: a publisher without tracing, an old one).
+ */
 export function consumerSpan(family: string, callId: string, parent: Context): Span {
   return trace.getTracer('audexly').startSpan(
     `call.*.${family} process`,
     {
       kind: SpanKind.CONSUMER,
-      attributes: { 'messaging.system': 'nats', 'messaging.destination.name': `call.*.${family}`, 'audexly.call_id': callId },
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.destination.name': `call.*.${family}`,
+        'audexly.call_id': callId,
+      },
     },
-    parent,
+    inCallTrace(callId, parent),
   );
 }
 

@@ -33,3 +33,18 @@ describe('loadConfig', () => {
     expect(loadConfig(schema, { KEY: 'k', PORT: '' }).PORT).toBe(8000);
   });
 });
+
+describe('env.host', () => {
+  const hosts = z.object({ HOST: env.host('127.0.0.1') });
+
+  it('takes IPv4, IPv6 and host names, and defaults to the given address', () => {
+    expect(loadConfig(hosts, {}).HOST).toBe('127.0.0.1');
+    for (const host of ['0.0.0.0', '::', '::1', '10.1.2.3', 'localhost', 'ops.internal'])
+      expect(loadConfig(hosts, { HOST: host }).HOST).toBe(host);
+  });
+
+  it('refuses what is not an address', () => {
+    for (const host of ['0.0.0.0:9100', 'http://0.0.0.0', 'two words', '-bad'])
+      expect(() => loadConfig(hosts, { HOST: host })).toThrow(/HOST: must be an IP address/);
+  });
+});

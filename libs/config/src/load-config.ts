@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Raised when the environment does not satisfy a service's schema; lists every problem at once. */
@@ -15,7 +16,10 @@ export class ConfigError extends Error {
  * lists every problem, and returns a frozen result. Libraries never read `process.env`: each
  * service's main passes it here once.
  */
-export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): Readonly<z.infer<S>> {
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): Readonly<z.infer<S>> {
   // Empty strings mean "unset", as they do in compose files and shells.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);
@@ -24,6 +28,10 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string,
   }
   return Object.freeze(result.data);
 }
+
+/** RFC 1123 host names (letters, digits, hyphens; dot-separated labels). */
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** Common variable types, with coercion from strings. */
 export const env = {
@@ -37,19 +45,34 @@ export const env = {
       .default(fallback),
   url: () => z.url(),
   secret: () => z.string().min(1),
+  /** A listen address: an IPv4 or IPv6 address (`0.0.0.0`, `::`, `127.0.0.1`) or a host name (`localhost`). */
+  host: (fallback: string) =>
+    z
+      .string()
+      .refine(
+        (v) => isIP(v) !== 0 || HOST_NAME.test(v),
+        'must be an IP address (0.0.0.0, 127.0.0.1, ::) or a host name',
+      )
+      .default(fallback),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 } as const;
 
 /** Variables every service shares (see docs/architecture.md, "Configuration contract"). */
 export const commonSchema = z.object({
   NATS_URL: z.string().default('nats://127.0.0.1:4222').describe('NATS server(s), comma separated'),
+  JETSTREAM_REPLICAS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .default(1)
+    .describe('replicas of the event log, call audio, KV buckets and recordings store (3 on a NATS cluster)'),
   LOG_LEVEL: env.logLevel().describe('pino level'),
   /** Redact `pii.*` fields in logs (caller numbers, transcripts, prompts, DTMF). */
   LOG_PII: env.bool(false).describe('log pii.* fields unredacted (never in production)'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional().describe('OTLP endpoint; traces are off when unset'),
   OTEL_SERVICE_NAME: z.string().optional().describe('service name on traces (default audexly-<service>)'),
 });
-export type CommonConfig = z.infer<typeof commonSchema>;
 
 /** Provider credentials: each stage takes what it needs. */
 export const sarvamSchema = z.object({

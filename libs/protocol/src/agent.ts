@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AGENT_TEXT_LIMITS, MAX_TTS_TEXT_CHARS } from './catalogue.js';
 
 /** Sample rates Exotel streams at (`?sample-rate=`), end to end. */
 export const SAMPLE_RATES = [8000, 16000, 24000] as const;
@@ -7,27 +8,28 @@ export type SampleRate = z.infer<typeof sampleRateSchema>;
 
 export const sttConfigSchema = z.object({
   provider: z.literal('sarvam').default('sarvam'),
-  /** `saarika:v2.5` (the product guide's choice) or `saaras:v3`. */
+  /** One of the catalogue's STT_MODELS (`saarika:v2.5`, the product guide's choice, `saaras:v3`, …); the API refuses others. */
   model: z.string().min(1).default('saarika:v2.5'),
-  /** BCP-47 (`hi-IN`, `en-IN`, …) or `unknown` to auto-detect. */
+  /** BCP-47 (`hi-IN`, `en-IN`, …) or `unknown` to auto-detect; one the model transcribes (catalogue). */
   language: z.string().min(2).default('en-IN'),
 });
 
 export const llmConfigSchema = z.object({
   provider: z.literal('openai').default('openai'),
-  model: z.string().min(1).default('gpt-4o-mini'),
+  model: z.string().min(1).max(AGENT_TEXT_LIMITS.llmModel).default('gpt-4o-mini'),
   temperature: z.number().min(0).max(2).default(0.3),
   maxTokens: z.number().int().positive().default(300),
 });
 
 export const ttsConfigSchema = z.object({
   provider: z.literal('sarvam').default('sarvam'),
-  /** `bulbul:v2` or `bulbul:v3`. */
+  /** One of the catalogue's TTS_MODELS (`bulbul:v2`, `bulbul:v3`). */
   model: z.string().min(1).default('bulbul:v2'),
-  /** Must match the model (bulbul:v2: anushka, manisha, vidya, arya, abhilash, karun, hitesh). */
+  /** One of the model's speakers (catalogue TTS_MODELS: bulbul:v2 has anushka…, bulbul:v3 shubh…). */
   speaker: z.string().min(1).default('anushka'),
   /** TTS language, one of Sarvam's 11 TTS codes. */
   language: z.string().min(2).default('en-IN'),
+  /** Within the model's range (bulbul:v2 0.3–3, bulbul:v3 0.5–2); the API checks the model's own. */
   pace: z.number().min(0.3).max(3).default(1),
 });
 
@@ -38,13 +40,58 @@ export const turnConfigSchema = z.object({
   minSpeechMs: z.number().int().min(0).max(2000).default(200),
   /** Caller speech over the agent interrupts it (barge-in). */
   bargeIn: z.boolean().default(true),
+  /**
+   * How caller speech over the agent interrupts it. `clear`: at speech onset (after `minSpeechMs`).
+   * `pause`: at onset the agent's audio pauses; the utterance's transcript decides — acknowledgment
+   * words only (`backchannelWords`) or no words (a cough) resume it where it paused, and the model
+   * does not answer them; anything else clears it as `clear` does.
+   */
+  bargeInMode: z.enum(['clear', 'pause']).default('clear'),
+  /**
+   * Words that are only acknowledgment (matched whole, case-insensitive, punctuation ignored; a
+   * phrase may have several words). null: the built-in English and Hindi lists (Latin and
+   * Devanagari), e.g. "ok", "yeah", "uh-huh", "haan", "achha", "theek hai", "हाँ", "ठीक है".
+   */
+  backchannelWords: z.array(z.string().min(1).max(40)).max(200).nullable().default(null),
+  /**
+   * `pause` mode: longest pause without a decision. Then the agent is cleared if the caller is still
+   * speaking, and resumes otherwise (a transcript that arrives later still interrupts it).
+   */
+  bargeInDecisionMs: z.number().int().min(200).max(5000).default(1500),
+  /**
+   * Completeness-aware end of turn (off by default: not yet measured by a bench). At a short pause
+   * (`probeSilenceMs`) STT asks for the transcript so far; rules over it (English, Hindi) end a
+   * finished sentence after `minSilenceMs` and wait `maxSilenceMs` for a visibly unfinished one
+   * ("… and", "my number is", a half-read number, "… aur", "mera number"); otherwise
+   * `endOfTurnSilenceMs`.
+   */
+  completeness: z
+    .object({
+      enabled: z.boolean().default(false),
+      minSilenceMs: z.number().int().min(100).max(5000).default(300),
+      maxSilenceMs: z.number().int().min(100).max(5000).default(1200),
+      probeSilenceMs: z.number().int().min(100).max(1000).default(200),
+    })
+    .prefault({}),
+  /**
+   * Speculative answer (off by default): at the pause probe (`completeness.probeSilenceMs`, probed
+   * whether or not `completeness.enabled`) the LLM starts on the transcript so far; what it streams
+   * is held, never spoken nor in the history, until the end of the turn confirms the same text, and
+   * its request is aborted when the caller speaks on. Costs extra model requests when callers pause.
+   */
+  speculate: z.boolean().default(false),
 });
 
 /** An HTTP tool the model may call: POST JSON arguments to `url`, the JSON answer goes back to the model. */
 export const webhookToolSchema = z.object({
-  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
-  description: z.string().min(1),
-  url: z.url(),
+  name: z
+    .string()
+    .regex(
+      new RegExp(`^[a-zA-Z0-9_-]{1,${AGENT_TEXT_LIMITS.webhookName}}$`),
+      `must be 1 to ${AGENT_TEXT_LIMITS.webhookName} letters, digits, _ or -`,
+    ),
+  description: z.string().min(1).max(AGENT_TEXT_LIMITS.webhookDescription),
+  url: z.url().max(AGENT_TEXT_LIMITS.webhookUrl),
   /** JSON schema of the arguments (OpenAI function parameters). */
   parameters: z.record(z.string(), z.unknown()).default({ type: 'object', properties: {} }),
   timeoutMs: z.number().int().min(100).max(30_000).default(5000),
@@ -55,14 +102,17 @@ export const webhookToolSchema = z.object({
 export const toolsConfigSchema = z.object({
   /** Offer the model `end_call` (says goodbye, then hangs up). */
   endCall: z.boolean().default(true),
-  /** Offer `transfer_call` to this E.164 number; null = no transfers. */
+  /** Offer `transfer_call` to this E.164 number; null = no transfers. (The API normalises it to E.164 and refuses what is not a number.) */
   transferNumber: z.string().nullable().default(null),
   webhooks: z.array(webhookToolSchema).default([]),
 });
 
 export const dtmfConfigSchema = z.object({
   /** Collect digits until the terminator or the timeout, then give them to the model as one input. */
-  terminator: z.string().regex(/^[#*]$/).default('#'),
+  terminator: z
+    .string()
+    .regex(/^[#*]$/, 'must be # or *')
+    .default('#'),
   timeoutMs: z.number().int().min(500).max(30_000).default(3000),
   maxDigits: z.number().int().min(1).max(64).default(20),
 });
@@ -73,27 +123,34 @@ export const limitsConfigSchema = z.object({
   /** Caller silent this long: say goodbye and hang up. */
   idleHangupMs: z.number().int().min(2000).default(25_000),
   /** Hard limit of a call (Exotel's own is 60 min). */
-  maxCallMs: z.number().int().min(10_000).default(30 * 60 * 1000),
+  maxCallMs: z
+    .number()
+    .int()
+    .min(10_000)
+    .default(30 * 60 * 1000),
 });
+
+/** Text the TTS speaks in one request; the chosen model may take less (its `maxTextChars`, checked by the API). */
+const spokenText = () => z.string().max(MAX_TTS_TEXT_CHARS);
 
 /** Fixed phrases, synthesised once per agent, voice and rate (greeting cache). */
 export const phrasesConfigSchema = z.object({
-  apology: z.string().default("Sorry, I'm having trouble right now. Could you say that again?"),
-  goodbye: z.string().default('Thank you for calling. Goodbye!'),
-  idlePrompt: z.string().default('Are you still there?'),
+  apology: spokenText().default("Sorry, I'm having trouble right now. Could you say that again?"),
+  goodbye: spokenText().default('Thank you for calling. Goodbye!'),
+  idlePrompt: spokenText().default('Are you still there?'),
   /** Said before the caller is handed to a human (`transfer_call`) when the model said nothing itself. */
-  transfer: z.string().default('Please hold while I transfer your call.'),
+  transfer: spokenText().default('Please hold while I transfer your call.'),
   /** Played when no instance of a stage can take the call. */
-  noCapacity: z.string().default('Sorry, all our lines are busy right now. Please call again in a few minutes.'),
+  noCapacity: spokenText().default('Sorry, all our lines are busy right now. Please call again in a few minutes.'),
 });
 
 /** An agent as every stage sees it: a snapshot travels with each claim. */
 export const agentConfigSchema = z.object({
   id: z.string().min(1),
-  name: z.string().min(1),
-  /** System prompt; `{{caller}}`, `{{dialled}}`, `{{now}}` are filled in per call. */
-  prompt: z.string().min(1),
-  greeting: z.string().default(''),
+  name: z.string().min(1).max(AGENT_TEXT_LIMITS.name),
+  /** System prompt; `{{caller}}`, `{{dialled}}`, `{{now}}` are filled in per call. (The API also refuses one of only spaces.) */
+  prompt: z.string().min(1).max(AGENT_TEXT_LIMITS.prompt),
+  greeting: spokenText().default(''),
   language: z.string().min(2).default('en-IN'),
   sampleRate: sampleRateSchema.default(8000),
   stt: sttConfigSchema.prefault({}),

@@ -130,7 +130,7 @@ export const callRecordSchema = z.object({
   startedAt: z.iso.datetime(),
   endedAt: z.iso.datetime(),
   durationMs: z.number().nonnegative(),
-  /** Null when the recorder gave the call up without seeing `call.ended`. */
+  /** Always set by current recorders (`error` when the end is unknown); null only in records of older ones. */
   endReason: z.enum(END_REASONS).nullable(),
   endDetail: z.string(),
   /** Derived from `endReason` ({@link hungUpByOf}). */
@@ -148,6 +148,8 @@ export const callRecordSchema = z.object({
   usage: callUsageSchema,
   /** Caller audio frames the gateway could not deliver (`call.ended.lostFrames`), when it reports them. */
   lostFrames: z.number().int().nonnegative().nullable().default(null),
+  /** Caller audio (ms) lost to a NATS outage longer than the gateway's hold (`call.ended.audioGapMs`); 0 when none. */
+  audioGapMs: z.number().int().nonnegative().default(0),
   /** When the record, its transcript and its recording expire (`RETENTION_DAYS` after it was written). */
   expiresAt: z.iso.datetime().nullable().default(null),
 });

@@ -68,12 +68,55 @@ export const reassignedSchema = z.object({
   /** Epoch ms of the last heartbeat the gateway saw from the previous instance (null: none). */
   lastHeartbeatAt: z.number().nullable().default(null),
 });
-export const controlEventSchema = z.discriminatedUnion('type', [interruptSchema, hangupSchema, transferSchema, dtmfSchema, dtmfInputSchema, reassignedSchema]);
+
+/** Why a stage instance gave a live call up. */
+export const RELEASE_REASONS = ['drain-deadline'] as const;
+
+/**
+ * A stage instance gave the call up while it was still live (its drain deadline passed): it holds
+ * the call no more for `stage` and publishes nothing more for it. The gateway claims the stage
+ * again at once (`reclaim: true`, then `control.reassigned`), as when an instance is lost, without
+ * waiting for missed heartbeats. From a previous owner (the call already moved) it is ignored.
+ */
+export const releasedSchema = z.object({
+  type: z.literal('control.released'),
+  ...eventBase,
+  stage: z.enum(STAGES),
+  /** The instance that gave the call up. */
+  instanceId: z.string().min(1),
+  reason: z.enum(RELEASE_REASONS).default('drain-deadline'),
+});
+/**
+ * The STT instance saw a gap in the caller's audio (`Audexly-Seq` jumped): frames `fromSeq` to
+ * `toSeq` (inclusive) never reached it — they died in flight with a NATS server. The gateway sends
+ * them again from what it keeps of the last second; the STT puts them back in order (and skips
+ * repeats), so no word of the caller is lost to a server lost mid-call.
+ */
+export const audioResendSchema = z.object({
+  type: z.literal('control.audio-resend'),
+  ...eventBase,
+  fromSeq: z.number().int().nonnegative(),
+  toSeq: z.number().int().nonnegative(),
+});
+
+export const controlEventSchema = z.discriminatedUnion('type', [
+  interruptSchema,
+  hangupSchema,
+  transferSchema,
+  dtmfSchema,
+  dtmfInputSchema,
+  reassignedSchema,
+  releasedSchema,
+  audioResendSchema,
+]);
 export type Interrupt = z.infer<typeof interruptSchema>;
 export type Hangup = z.infer<typeof hangupSchema>;
+export type AudioResend = z.infer<typeof audioResendSchema>;
 export type Transfer = z.infer<typeof transferSchema>;
 export type Dtmf = z.infer<typeof dtmfSchema>;
 export type DtmfInput = z.infer<typeof dtmfInputSchema>;
 export type Reassigned = z.infer<typeof reassignedSchema>;
+export type Released = z.infer<typeof releasedSchema>;
+export type ReleaseReason = (typeof RELEASE_REASONS)[number];
 export type DtmfInputReason = (typeof DTMF_INPUT_REASONS)[number];
 export type ControlEvent = z.infer<typeof controlEventSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { eventBase } from './event.js';
+import { STAGES } from './subjects.js';
 
 /** Stable error codes. 4xx from a provider is not retryable, except 408 and 429. */
 export const ErrorCode = {
@@ -11,33 +12,24 @@ export const ErrorCode = {
   timeout: 'AUDEXLY_ERR_TIMEOUT',
   internal: 'AUDEXLY_ERR_INTERNAL',
   storage: 'AUDEXLY_ERR_STORAGE',
+  /** Caller audio was lost: a NATS outage outlasted what the gateway holds for a call. */
+  audioGap: 'AUDEXLY_ERR_AUDIO_GAP',
+  /** A stage held a call that no gateway holds any more (the gateway died without `call.ended`). */
+  gatewayLost: 'AUDEXLY_ERR_GATEWAY_LOST',
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+export const ERROR_CODES = Object.values(ErrorCode) as [ErrorCodeValue, ...ErrorCodeValue[]];
 
-/** A failure with a stable code and whether trying again may help. */
-export class AudexlyError extends Error {
-  readonly code: ErrorCodeValue;
-  readonly retryable: boolean;
-  constructor(code: ErrorCodeValue, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'AudexlyError';
-    this.code = code;
-    this.retryable = options.retryable ?? false;
-  }
-}
-
-/** HTTP status → retryable, per our convention (5xx, 408, 429 retry; other 4xx do not). */
-export function isRetryableStatus(status: number | undefined): boolean {
-  if (status === undefined) return true; // network failure
-  return status >= 500 || status === 408 || status === 429;
-}
+/** Who can fail something for a call: a stage, the gateway, or the api. */
+export const ERROR_SOURCES = [...STAGES, 'gateway', 'api'] as const;
+export type ErrorSource = (typeof ERROR_SOURCES)[number];
 
 /** `call.<id>.error` — a stage failed something for this call. */
 export const errorEventSchema = z.object({
   type: z.literal('error'),
   ...eventBase,
-  stage: z.string(),
-  code: z.string(),
+  stage: z.enum(ERROR_SOURCES),
+  code: z.enum(ERROR_CODES),
   message: z.string(),
   retryable: z.boolean(),
   turn: z.number().int().nonnegative().nullable().default(null),

@@ -12,8 +12,3 @@ export const eventBase = {
   callId: z.string().min(1),
   timelineMs: z.number(),
 };
-
-/** Builds an event literal with `v` filled in. */
-export function makeEvent<T extends { type: string }>(event: T): T & { v: typeof PROTOCOL_VERSION } {
-  return { v: PROTOCOL_VERSION, ...event };
-}

@@ -28,7 +28,3 @@ export const AudioHeader = {
   instance: 'Audexly-Instance',
 } as const;
 export type AudioHeaderName = (typeof AudioHeader)[keyof typeof AudioHeader];
-
-/** W3C trace context header, carried on every message. */
-export const TRACEPARENT = 'traceparent';
-export const TRACESTATE = 'tracestate';

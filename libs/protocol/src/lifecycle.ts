@@ -31,8 +31,19 @@ export const callEndedSchema = z.object({
   durationMs: z.number(),
   /** Exotel frames missing per `sequence_number` gaps over the call; absent (older gateways) = 0. */
   lostFrames: z.number().int().nonnegative().optional(),
+  /**
+   * Caller audio (ms) the gateway could not deliver because a NATS outage outlasted what it holds
+   * for a call (`AUDIO_HOLD_MS`); absent = 0. Shorter outages cost nothing: the audio is held and
+   * delivered when NATS is back.
+   */
+  audioGapMs: z.number().int().nonnegative().optional(),
   /** Exotel frames whose `sequence_number` went backwards or repeated; absent = 0. */
   reorderedFrames: z.number().int().nonnegative().optional(),
+  /**
+   * Exotel frames whose `sequence_number` could not be real (not a safe integer, or further ahead
+   * than the call's duration allows): ignored for the counts above; absent = 0.
+   */
+  sequenceAnomalies: z.number().int().nonnegative().optional(),
 });
 
 export const lifecycleEventSchema = z.discriminatedUnion('type', [callStartedSchema, callEndedSchema]);

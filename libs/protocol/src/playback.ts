@@ -29,8 +29,41 @@ export const playbackInterruptedSchema = z.object({
   heardSegments: z.array(z.number().int().nonnegative()),
 });
 
-export const playbackEventSchema = z.discriminatedUnion('type', [playbackStartedSchema, segmentPlayedSchema, playbackInterruptedSchema]);
+/**
+ * Caller speech began over the agent (`turn.bargeInMode: 'pause'`): the gateway stopped feeding
+ * the turn's audio to Exotel (nothing dropped; what Exotel holds, at most the pacer's lead, plays
+ * out) until the utterance's transcript decides: `playback.resumed` or `playback.interrupted`.
+ */
+export const playbackPausedSchema = z.object({
+  type: z.literal('playback.paused'),
+  ...eventBase,
+  turn: z.number().int().nonnegative(),
+  /** The caller's utterance that paused it. */
+  utterance: z.number().int().positive(),
+});
+
+/** The pause ended without an interruption: the turn plays on from where it paused. */
+export const playbackResumedSchema = z.object({
+  type: z.literal('playback.resumed'),
+  ...eventBase,
+  turn: z.number().int().nonnegative(),
+  utterance: z.number().int().positive(),
+  /** `backchannel`: only acknowledgment words; `noise`: no words; `timeout`: no decision in time and the caller was quiet. */
+  reason: z.enum(['backchannel', 'noise', 'timeout']),
+  /** How long the agent was paused, ms. */
+  pausedMs: z.number().nonnegative(),
+});
+
+export const playbackEventSchema = z.discriminatedUnion('type', [
+  playbackStartedSchema,
+  segmentPlayedSchema,
+  playbackInterruptedSchema,
+  playbackPausedSchema,
+  playbackResumedSchema,
+]);
 export type PlaybackStarted = z.infer<typeof playbackStartedSchema>;
 export type SegmentPlayed = z.infer<typeof segmentPlayedSchema>;
 export type PlaybackInterrupted = z.infer<typeof playbackInterruptedSchema>;
+export type PlaybackPaused = z.infer<typeof playbackPausedSchema>;
+export type PlaybackResumed = z.infer<typeof playbackResumedSchema>;
 export type PlaybackEvent = z.infer<typeof playbackEventSchema>;

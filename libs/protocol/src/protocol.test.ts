@@ -26,6 +26,9 @@ describe('subjects', () => {
     expect(subjects.speech('abc')).toBe('call.abc.speech');
     expect(subjects.claim('stt')).toBe('svc.stt.claim');
     expect(subjects.allEvents('abc')).toBe('call.abc.*');
+    // Asked of the gateway, outside the event log's `call.*.*`.
+    expect(subjects.gatewayCall('abc')).toBe('svc.gateway.call.abc');
+    expect(() => subjects.gatewayCall('a.b')).toThrow(/not a valid call id/);
   });
 
   it('refuses a call id that would break the subject', () => {
@@ -67,21 +70,52 @@ describe('schemas', () => {
   });
 
   it('accepts only the sample rates Exotel streams', () => {
-    const call = { callId: 'c', callSid: 'c', streamSid: 's', startedAt: 0, agent: { id: 'a', name: 'n', prompt: 'p' } };
+    const call = {
+      callId: 'c',
+      callSid: 'c',
+      streamSid: 's',
+      startedAt: 0,
+      agent: { id: 'a', name: 'n', prompt: 'p' },
+    };
     expect(callDescriptorSchema.parse({ ...call, sampleRate: 16000 }).sampleRate).toBe(16000);
     expect(callDescriptorSchema.safeParse({ ...call, sampleRate: 44100 }).success).toBe(false);
   });
 
   it('tells event types apart and rejects unknown ones and wrong versions', () => {
-    expect(speechEventSchema.parse({ ...base, type: 'speech.final', utterance: 1, text: 'hi', speechStartMs: 0, speechEndMs: 5, providerMs: 1, audioSeconds: 0.5 })).toMatchObject({ language: null });
+    expect(
+      speechEventSchema.parse({
+        ...base,
+        type: 'speech.final',
+        utterance: 1,
+        text: 'hi',
+        speechStartMs: 0,
+        speechEndMs: 5,
+        providerMs: 1,
+        audioSeconds: 0.5,
+      }),
+    ).toMatchObject({ language: null });
     expect(speechEventSchema.safeParse({ ...base, type: 'speech.teleport' }).success).toBe(false);
-    expect(replyEventSchema.safeParse({ ...base, v: 2, type: 'reply.segment', turn: 0, segment: 0, text: 'x' }).success).toBe(false);
+    expect(
+      replyEventSchema.safeParse({ ...base, v: 2, type: 'reply.segment', turn: 0, segment: 0, text: 'x' }).success,
+    ).toBe(false);
   });
 
   it('carries the TTS provider time on playback.started, optional for older gateways', () => {
-    expect(playbackEventSchema.parse({ ...base, type: 'playback.started', turn: 1, firstAudioInMs: 10 })).not.toHaveProperty('ttsProviderMs');
-    expect(playbackEventSchema.parse({ ...base, type: 'playback.started', turn: 1, firstAudioInMs: 10, ttsProviderMs: 212 })).toMatchObject({ ttsProviderMs: 212 });
-    expect(playbackEventSchema.safeParse({ ...base, type: 'playback.started', turn: 1, firstAudioInMs: 10, ttsProviderMs: -1 }).success).toBe(false);
+    expect(
+      playbackEventSchema.parse({ ...base, type: 'playback.started', turn: 1, firstAudioInMs: 10 }),
+    ).not.toHaveProperty('ttsProviderMs');
+    expect(
+      playbackEventSchema.parse({ ...base, type: 'playback.started', turn: 1, firstAudioInMs: 10, ttsProviderMs: 212 }),
+    ).toMatchObject({ ttsProviderMs: 212 });
+    expect(
+      playbackEventSchema.safeParse({
+        ...base,
+        type: 'playback.started',
+        turn: 1,
+        firstAudioInMs: 10,
+        ttsProviderMs: -1,
+      }).success,
+    ).toBe(false);
   });
 
   it('rejects a DTMF digit Exotel cannot send', () => {
@@ -90,20 +124,73 @@ describe('schemas', () => {
   });
 
   it('carries collected DTMF input with why the collection ended', () => {
-    expect(controlEventSchema.parse({ ...base, type: 'control.dtmf-input', digits: '1234', reason: 'terminator' })).toMatchObject({ digits: '1234', reason: 'terminator' });
-    expect(controlEventSchema.safeParse({ ...base, type: 'control.dtmf-input', digits: '12A', reason: 'timeout' }).success).toBe(false);
-    expect(controlEventSchema.safeParse({ ...base, type: 'control.dtmf-input', digits: '1', reason: 'bored' }).success).toBe(false);
+    expect(
+      controlEventSchema.parse({ ...base, type: 'control.dtmf-input', digits: '1234', reason: 'terminator' }),
+    ).toMatchObject({ digits: '1234', reason: 'terminator' });
+    expect(
+      controlEventSchema.safeParse({ ...base, type: 'control.dtmf-input', digits: '12A', reason: 'timeout' }).success,
+    ).toBe(false);
+    expect(
+      controlEventSchema.safeParse({ ...base, type: 'control.dtmf-input', digits: '1', reason: 'bored' }).success,
+    ).toBe(false);
   });
 
   it('carries frame-loss counts on call.ended, optional for older publishers', () => {
-    expect(lifecycleEventSchema.parse({ ...base, type: 'call.ended', reason: 'stopped', durationMs: 5 })).not.toHaveProperty('lostFrames');
-    expect(lifecycleEventSchema.parse({ ...base, type: 'call.ended', reason: 'stopped', durationMs: 5, lostFrames: 3, reorderedFrames: 1 })).toMatchObject({ lostFrames: 3, reorderedFrames: 1 });
-    expect(lifecycleEventSchema.safeParse({ ...base, type: 'call.ended', reason: 'stopped', durationMs: 5, lostFrames: -1 }).success).toBe(false);
+    expect(
+      lifecycleEventSchema.parse({ ...base, type: 'call.ended', reason: 'stopped', durationMs: 5 }),
+    ).not.toHaveProperty('lostFrames');
+    expect(
+      lifecycleEventSchema.parse({
+        ...base,
+        type: 'call.ended',
+        reason: 'stopped',
+        durationMs: 5,
+        lostFrames: 3,
+        reorderedFrames: 1,
+      }),
+    ).toMatchObject({ lostFrames: 3, reorderedFrames: 1 });
+    expect(
+      lifecycleEventSchema.safeParse({ ...base, type: 'call.ended', reason: 'stopped', durationMs: 5, lostFrames: -1 })
+        .success,
+    ).toBe(false);
+    expect(
+      lifecycleEventSchema.parse({
+        ...base,
+        type: 'call.ended',
+        reason: 'stopped',
+        durationMs: 5,
+        sequenceAnomalies: 2,
+      }),
+    ).toMatchObject({ sequenceAnomalies: 2 });
+  });
+
+  it('carries a stage instance giving a live call up, with why', () => {
+    expect(
+      controlEventSchema.parse({ ...base, type: 'control.released', stage: 'llm', instanceId: 'llm-1' }),
+    ).toMatchObject({ stage: 'llm', instanceId: 'llm-1', reason: 'drain-deadline' });
+    expect(familyOf('control.released')).toBe('control');
+    expect(
+      controlEventSchema.safeParse({ ...base, type: 'control.released', stage: 'gateway', instanceId: 'g' }).success,
+    ).toBe(false);
+    expect(
+      controlEventSchema.safeParse({ ...base, type: 'control.released', stage: 'llm', instanceId: '' }).success,
+    ).toBe(false);
   });
 
   it('parses both claim replies', () => {
-    expect(claimReplySchema.parse({ type: 'claim.accepted', v: 1, stage: 'stt', callId: 'c', instanceId: 'i' }).type).toBe('claim.accepted');
-    expect(claimReplySchema.parse({ type: 'claim.declined', v: 1, stage: 'tts', callId: 'c', instanceId: 'i', reason: 'full' }).type).toBe('claim.declined');
+    expect(
+      claimReplySchema.parse({ type: 'claim.accepted', v: 1, stage: 'stt', callId: 'c', instanceId: 'i' }).type,
+    ).toBe('claim.accepted');
+    expect(
+      claimReplySchema.parse({
+        type: 'claim.declined',
+        v: 1,
+        stage: 'tts',
+        callId: 'c',
+        instanceId: 'i',
+        reason: 'full',
+      }).type,
+    ).toBe('claim.declined');
   });
 
   it('retries 5xx, 408 and 429 only', () => {

@@ -35,10 +35,60 @@ export const speechFinalSchema = z.object({
   providerMs: z.number().nonnegative(),
   /** Seconds of audio billed by the provider for this utterance. */
   audioSeconds: z.number().nonnegative(),
+  /**
+   * The transcript is only acknowledgment words ("haan", "ok", "uh-huh", per the agent's
+   * `turn.backchannelWords`). Lexical only: whether it interrupts depends on whether the agent was
+   * speaking (the gateway's `playback.paused` for this utterance). Absent (older STT) means false.
+   */
+  backchannel: z.boolean().optional(),
 });
 
-export const speechEventSchema = z.discriminatedUnion('type', [speechStartedSchema, speechStoppedSchema, speechFinalSchema]);
+/**
+ * The utterance had no words (a cough, a knock, noise): there is no `speech.final` for it. Lets the
+ * gateway resume an agent paused at its onset, and the LLM restart the idle clock.
+ */
+export const speechNoiseSchema = z.object({
+  type: z.literal('speech.noise'),
+  ...eventBase,
+  utterance: z.number().int().positive(),
+  speechStartMs: z.number(),
+  speechEndMs: z.number(),
+  /** Seconds of audio billed by the provider for this utterance. */
+  audioSeconds: z.number().nonnegative(),
+});
+
+/**
+ * The transcript so far at a short pause in the caller's turn (`turn.speculate`): the turn may still
+ * go on. The LLM may start its answer on it, heard by nobody and kept out of the history until a
+ * `speech.final` of the utterance with the same text confirms it; `speech.resumed` voids it.
+ */
+export const speechTentativeSchema = z.object({
+  type: z.literal('speech.tentative'),
+  ...eventBase,
+  utterance: z.number().int().positive(),
+  /** Transcript so far (PII). */
+  text: z.string(),
+});
+
+/** The caller spoke again after a `speech.tentative` of the utterance: that transcript is void. */
+export const speechResumedSchema = z.object({
+  type: z.literal('speech.resumed'),
+  ...eventBase,
+  utterance: z.number().int().positive(),
+});
+
+export const speechEventSchema = z.discriminatedUnion('type', [
+  speechStartedSchema,
+  speechStoppedSchema,
+  speechFinalSchema,
+  speechNoiseSchema,
+  speechTentativeSchema,
+  speechResumedSchema,
+]);
 export type SpeechStarted = z.infer<typeof speechStartedSchema>;
 export type SpeechStopped = z.infer<typeof speechStoppedSchema>;
 export type SpeechFinal = z.infer<typeof speechFinalSchema>;
+export type SpeechNoise = z.infer<typeof speechNoiseSchema>;
+export type SpeechTentative = z.infer<typeof speechTentativeSchema>;
+export type SpeechResumed = z.infer<typeof speechResumedSchema>;
 export type SpeechEvent = z.infer<typeof speechEventSchema>;

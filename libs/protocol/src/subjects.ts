@@ -20,7 +20,10 @@ const CALL_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
  * NATS subject token. Anything outside `[A-Za-z0-9_-]` becomes `_`; an empty input is rejected.
  */
 export function toCallId(callSid: string): string {
-  const cleaned = callSid.trim().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 128);
+  const cleaned = callSid
+    .trim()
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .slice(0, 128);
   if (cleaned.length === 0) throw new TypeError('call_sid is empty');
   return cleaned;
 }
@@ -59,12 +62,23 @@ export const subjects = {
   callAudio: (callId: string) => call(callId, 'audio.*'),
   /** Every text event of one call (`call.<id>.*` matches the families, not `audio.*`). */
   allEvents: (callId: string) => call(callId, '*'),
+  /** One family's events of every call (`call.*.lifecycle`: what the api follows to list live calls). */
+  everyCall: (family: EventFamily) => `call.*.${family}`,
   /** Claim requests for one stage; instances of the stage listen in a queue group named after it. */
   claim: (stage: Stage) => `svc.${stage}.claim`,
   /** Liveness and load of each instance of a stage ({@link StageHeartbeat}). */
   heartbeat: (stage: Stage) => `svc.${stage}.heartbeat`,
   /** Every stage's heartbeats. */
   allHeartbeats: () => 'svc.*.heartbeat',
+  /**
+   * Request/reply: "does a gateway still hold this call?" (`callStatusRequestSchema`). The gateway
+   * holding the call answers from `start` until it has published `call.ended`; "no responders"
+   * means no gateway holds it. Outside `call.<id>.*`, so the event log never keeps these.
+   */
+  gatewayCall: (callId: string) => {
+    if (!isCallId(callId)) throw new TypeError(`not a valid call id: ${JSON.stringify(callId)}`);
+    return `svc.gateway.call.${callId}`;
+  },
 } as const;
 
 /**

@@ -38,6 +38,12 @@ export class EventQueue<T> implements AsyncIterable<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return { next: () => this.next(), return: () => { this.end(true); return Promise.resolve({ value: undefined, done: true }); } };
+    return {
+      next: () => this.next(),
+      return: () => {
+        this.end(true);
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
   }
 }

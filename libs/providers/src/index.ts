@@ -1,12 +1,13 @@
 export type { SttSessionOptions, SttEvent, SttSession, SttProvider } from './stt.js';
+export { FallbackStt, type FallbackSttOptions } from './stt-fallback.js';
 export type { TtsOptions, TtsSession, TtsProvider } from './tts.js';
+export { FallbackTts } from './tts-fallback.js';
 export type { LlmMessage, LlmToolCall, LlmTool, LlmRequest, LlmChunk, LlmProvider } from './llm.js';
+export { withLlmRetry, type LlmAttempt, type LlmRetryContext, type LlmRetryPolicy } from './llm-retry.js';
 export { EventQueue } from './event-queue.js';
 export { createSarvamClient, type SarvamClientOptions } from './sarvam/client.js';
 export { SarvamStreamingStt, defaultSarvamSttModel } from './sarvam/streaming-stt.js';
 export { SarvamRestStt } from './sarvam/rest-stt.js';
-export { FallbackStt } from './sarvam/fallback-stt.js';
 export { SarvamStreamingTts, type SarvamStreamingTtsTuning } from './sarvam/streaming-tts.js';
 export { SarvamRestTts } from './sarvam/rest-tts.js';
-export { FallbackTts } from './sarvam/fallback-tts.js';
 export { OpenAiLlm, createOpenAiLlm, type OpenAiLlmOptions } from './openai/llm.js';

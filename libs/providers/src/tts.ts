@@ -1,7 +1,9 @@
+import type { SampleRate } from '@audexly/protocol';
+
 /** Voice settings for one call's TTS session. */
 export interface TtsOptions {
   /** Rate of the PCM16LE mono audio synthesize() yields. */
-  sampleRate: 8000 | 16000 | 24000;
+  sampleRate: SampleRate;
   /** BCP-47 language, e.g. `hi-IN`. */
   language: string;
   /** Provider model id, e.g. `bulbul:v2`. */

@@ -1,9 +1,8 @@
-import { AudexlyError, isRetryableStatus } from '@audexly/protocol';
-import type { ErrorCodeValue } from '@audexly/protocol';
+import { UpstreamError, type UpstreamCode } from '@audexly/protocol';
 
-/** An upstream failure as an AudexlyError; retryable follows the HTTP status (undefined = network). */
-export function upstreamError(code: ErrorCodeValue, message: string, cause: unknown, status?: number): AudexlyError {
-  return new AudexlyError(code, message, { cause, retryable: isRetryableStatus(status) });
+/** An upstream failure; retryable follows the HTTP status (undefined = network). */
+export function upstreamError(code: UpstreamCode, message: string, cause: unknown, status?: number): UpstreamError {
+  return new UpstreamError(code, message, { cause, status });
 }
 
 /** The HTTP status carried by an SDK error (`statusCode` for Sarvam, `status` for OpenAI), if any. */

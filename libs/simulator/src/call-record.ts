@@ -1,3 +1,5 @@
+import { delay } from '@audexly/protocol';
+
 /** A call record as the API serves it (`GET /api/v1/calls/<callId>`); only what the CLI prints. */
 export interface CallRecordView {
   transcript: { role: string; text: string }[];
@@ -28,20 +30,27 @@ export async function fetchCallRecord(options: FetchRecordOptions): Promise<Call
   const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
   for (;;) {
     try {
-      const res = await fetch(new URL(`/api/v1/calls/${encodeURIComponent(options.callId)}`, options.api), { headers, signal: AbortSignal.timeout(3000) });
+      const res = await fetch(new URL(`/api/v1/calls/${encodeURIComponent(options.callId)}`, options.api), {
+        headers,
+        signal: AbortSignal.timeout(3000),
+      });
       if (res.ok) {
         const body = (await res.json()) as Record<string, unknown>;
         const record = (body.record ?? body) as { transcript?: unknown };
         const transcript = Array.isArray(record.transcript)
-          ? (record.transcript as Record<string, unknown>[]).map((e) => ({ role: typeof e.role === 'string' ? e.role : '?', text: typeof e.text === 'string' ? e.text : '' }))
+          ? (record.transcript as Record<string, unknown>[]).map((e) => ({
+              role: typeof e.role === 'string' ? e.role : '?',
+              text: typeof e.text === 'string' ? e.text : '',
+            }))
           : [];
         return { transcript };
       }
-      if (res.status === 401 || res.status === 403) throw new Error(`the API refused the request (HTTP ${res.status}); set AUDEXLY_API_TOKEN`);
+      if (res.status === 401 || res.status === 403)
+        throw new Error(`the API refused the request (HTTP ${res.status}); set AUDEXLY_API_TOKEN`);
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('the API refused')) throw err;
     }
     if (Date.now() > deadline) return null;
-    await new Promise((r) => setTimeout(r, 500));
+    await delay(500);
   }
 }

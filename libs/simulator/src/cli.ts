@@ -54,7 +54,11 @@ async function main(): Promise<number> {
   }
   if (values.api) {
     if (await apiReachable(values.api)) {
-      const record = await fetchCallRecord({ api: values.api, callId: result.callId, token: process.env.AUDEXLY_API_TOKEN });
+      const record = await fetchCallRecord({
+        api: values.api,
+        callId: result.callId,
+        token: process.env.AUDEXLY_API_TOKEN,
+      });
       if (record) {
         console.log('\ntranscript:');
         for (const e of record.transcript) console.log(`  ${e.role.padEnd(9)} ${e.text}`);

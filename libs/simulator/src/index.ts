@@ -1,5 +1,11 @@
-export { simulateCall, type ClearRecord, type SimulateCallOptions, type SimulatedCall, type TurnResult } from './simulate-call.js';
-export { prepareTurn, speechOnsetMs, type CallerTurn, type PreparedTurn } from './caller-turns.js';
+export {
+  simulateCall,
+  type ClearRecord,
+  type SimulateCallOptions,
+  type SimulatedCall,
+  type TurnResult,
+} from './simulate-call.js';
+export { prepareTurn, speechEndMs, speechOnsetMs, type CallerTurn, type PreparedTurn } from './caller-turns.js';
 export { PlayoutModel, type AdvanceResult } from './playout.js';
 export { checkOutbound, FRAME_BYTES, MAX_CHUNK_BYTES, type CheckResult, type CheckedMessage } from './checks.js';
 export { loadCallerAudio, type CallerAudioInput, type CallerTurnAudio } from './caller-audio.js';

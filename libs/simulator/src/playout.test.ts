@@ -50,6 +50,11 @@ describe('Exotel playout model', () => {
     expect(dropped.droppedMs).toBe(500);
     expect(p.advance(1000).marks).toEqual([]);
     expect(p.audibleMs).toBe(100);
-    expect(p.pcm().subarray(1600).every((b) => b === 0)).toBe(true);
+    expect(
+      p
+        .pcm()
+        .subarray(1600)
+        .every((b) => b === 0),
+    ).toBe(true);
   });
 });

@@ -41,7 +41,9 @@ export class PlayoutModel {
 
   /** Drops unplayed audio and pending marks. */
   clear(): { droppedMs: number; droppedMarks: string[] } {
-    const droppedMarks = this.queue.filter((e): e is Extract<Entry, { kind: 'mark' }> => e.kind === 'mark').map((e) => e.name);
+    const droppedMarks = this.queue
+      .filter((e): e is Extract<Entry, { kind: 'mark' }> => e.kind === 'mark')
+      .map((e) => e.name);
     const droppedMs = this.queuedBytes / this.bytesPerMs;
     this.queue.length = 0;
     this.queuedBytes = 0;

@@ -6,7 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
+import { delay, type SampleRate } from '@audexly/protocol';
 import { checkOutbound } from './checks.js';
+import { lineNoise } from './line-noise.js';
 import type { CallerAudioInput } from './caller-audio.js';
 import { prepareTurn, type CallerTurn, type PreparedTurn } from './caller-turns.js';
 import { PlayoutModel } from './playout.js';
@@ -20,13 +22,19 @@ export interface SimulateCallOptions {
   turns?: CallerTurn[];
   /** After the last turn, stay on the line (streaming silence) up to this long or until the gateway hangs up; default 0. */
   stayOnLineMs?: number;
-  sampleRate?: 8000 | 16000 | 24000;
+  sampleRate?: SampleRate;
   from?: string;
   to?: string;
   accountSid?: string;
   customParameters?: Record<string, string>;
   /** Caller frame length (default 100 ms). */
   frameMs?: number;
+  /**
+   * What the caller's line carries between turns: digital silence by default, or seeded white
+   * noise at `dbfs` (an idle telephone line sits around -60 to -70 dBFS). Speech frames are sent
+   * as recorded (a recording carries its own background).
+   */
+  lineNoise?: { dbfs: number; seed: number };
   /** Longest wait for the greeting to start and finish (default 20 s). */
   greetingTimeoutMs?: number;
   /** Longest wait, after a caller turn, for the agent's answer to finish (default 30 s). */
@@ -44,8 +52,12 @@ export interface TurnResult {
   /** 1-based caller turn. */
   turn: number;
   name: string;
+  /** Length of the turn's audio (a recording's silence included), ms. */
   speechMs: number;
-  /** End of the caller's speech (the file's last frame sent) → first agent audio; null if none came. */
+  /**
+   * End of the caller's speech ({@link TurnResult.speechEndAtMs}; for keys, the last key; for
+   * audio with no speech, its last frame) → first agent audio received; null if none came.
+   */
   latencyMs: number | null;
   /**
    * Agent audio received for this turn, ms (with `expectAnswer: false`: 0, the audio counts for the
@@ -59,10 +71,16 @@ export interface TurnResult {
   answered: boolean;
   /** Speech or keys. */
   kind: 'speech' | 'dtmf';
-  /** When the caller began (first audio of the turn, as spoken in real time; first key), ms since `start`. */
+  /** When the caller began (first audio of the turn on the call timeline; first key), ms since `start`. */
   startedAtMs: number;
   /** When audible speech began (the turn's audio onset), ms since `start`; null for DTMF or silent audio. */
   speechOnsetAtMs: number | null;
+  /**
+   * When audible speech ended (the end of the last loud 10 ms of the turn's audio, its trailing
+   * silence excluded), ms since `start`; null for DTMF or silent audio. The platform's VAD places
+   * its `speechEndMs` on the same timeline.
+   */
+  speechEndAtMs: number | null;
   /** When the caller finished (last frame sent; last key), ms since `start`. */
   endedAtMs: number;
   /** The caller spoke over the agent (`bargeInAfterMs`). */
@@ -120,6 +138,8 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   const quietMs = options.quietMs ?? 1200;
   const log = options.log ?? (() => undefined);
   const frameBytes = Math.round((rate * frameMs) / 1000) * 2;
+  const noise = options.lineNoise ? lineNoise(options.lineNoise.dbfs, options.lineNoise.seed) : null;
+  const quietFrame = () => (noise ? noise(frameBytes) : Buffer.alloc(frameBytes));
   const plan: PreparedTurn[] = [];
   for (const input of options.audio ?? []) plan.push(await prepareTurn({ audio: input }, rate));
   for (const turn of options.turns ?? []) plan.push(await prepareTurn(turn, rate));
@@ -133,7 +153,9 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`gateway refused the WebSocket: HTTP ${res.statusCode}`)));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(new Error(`gateway refused the WebSocket: HTTP ${res.statusCode}`)),
+    );
   });
 
   const now = () => performance.now();
@@ -155,10 +177,30 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   let phase = 0;
   const firstAgentAudioAt: (number | null)[] = [null];
   const agentBytes: number[] = [0];
+  /**
+   * From now on agent audio answers caller turn `turn`: from the end of its speech (agent audio
+   * that arrives while the caller still speaks counts for the previous answer).
+   */
+  const awaitAnswerTo = (turn: number) => {
+    if (phase === turn) return;
+    phase = turn;
+    firstAgentAudioAt[turn] = null;
+    agentBytes[turn] = 0;
+  };
   let close: { code: number; reason: string } | null = null;
   let closedAt: number | null = null;
-  let speech: { pcm: Buffer; offset: number } | null = null;
-  /** Send time of the current turn's first frame. */
+  /**
+   * The turn being spoken, from clock time `from`; `answerTurn` starts being awaited once the frame
+   * holding `speechEndByte` is out.
+   */
+  let speech: {
+    pcm: Buffer;
+    offset: number;
+    from: number;
+    speechEndByte: number | null;
+    answerTurn: number | null;
+  } | null = null;
+  /** Where the current turn's audio begins on the call timeline (clock ms). */
   let speechFirstFrameAt: number | null = null;
   let speechEndAt: number | null = null;
 
@@ -235,41 +277,58 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     }
     while (startedAt + (framesSent + 1) * frameMs <= t && ws.readyState === WebSocket.OPEN) {
       let frame: Buffer;
-      if (speech) {
+      // Frame n carries the call's audio from (n - 1) × frameMs, as the gateway counts it. Speech
+      // begins in the frame playing when the caller began, never in one overdue from before that.
+      const frameStart = startedAt + framesSent * frameMs;
+      if (speech && (speech.offset > 0 || frameStart + frameMs > speech.from)) {
         frame = Buffer.alloc(frameBytes);
-        if (speech.offset === 0) speechFirstFrameAt = t;
+        if (speech.offset === 0) speechFirstFrameAt = frameStart;
         speech.pcm.copy(frame, 0, speech.offset, Math.min(speech.offset + frameBytes, speech.pcm.byteLength));
         speech.offset += frameBytes;
+        if (speech.answerTurn !== null && speech.speechEndByte !== null && speech.offset >= speech.speechEndByte) {
+          awaitAnswerTo(speech.answerTurn);
+          speech.answerTurn = null;
+        }
         if (speech.offset >= speech.pcm.byteLength) {
           speech = null;
           speechEndAt = t;
         }
       } else {
-        frame = Buffer.alloc(frameBytes);
+        frame = quietFrame();
       }
       framesSent++;
       chunk++;
-      send({ event: 'media', sequence_number: String(++seq), stream_sid: streamSid, media: { chunk: String(chunk), timestamp: String(Math.round(framesSent * frameMs)), payload: frame.toString('base64') } });
+      send({
+        event: 'media',
+        sequence_number: String(++seq),
+        stream_sid: streamSid,
+        media: {
+          chunk: String(chunk),
+          timestamp: String(Math.round(framesSent * frameMs)),
+          payload: frame.toString('base64'),
+        },
+      });
     }
   };
   const timer = setInterval(tick, TICK_MS);
 
   const isClosed = () => close !== null;
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   /** Agent audio for `p` has come, fully played out, and gone quiet. */
-  const agentDone = (p: number) => firstAgentAudioAt[p] != null && !playout.pending && now() - lastAgentMessageAt >= quietMs;
+  const agentDone = (p: number) =>
+    firstAgentAudioAt[p] != null && !playout.pending && now() - lastAgentMessageAt >= quietMs;
   const waitFor = async (cond: () => boolean, timeoutMs: number): Promise<boolean> => {
     const deadline = now() + timeoutMs;
     while (!cond()) {
       if (isClosed() || options.signal?.aborted || now() > deadline) return false;
-      await sleep(20);
+      await delay(20);
     }
     return true;
   };
 
   const turns: TurnResult[] = [];
   /** Per caller turn: the phase whose audio counts as its answer (null: none expected), and timing. */
-  const played: { phase: number | null; startedAt: number; endedAt: number; answered: boolean }[] = [];
+  const played: { phase: number | null; startedAt: number; endedAt: number; spokeUntil: number; answered: boolean }[] =
+    [];
   /** Waits until the agent's audio of phase `p` is done, or — when `next` barges in — has played long enough. */
   const waitForAgent = (p: number, next: PreparedTurn | undefined, timeoutMs: number) => {
     const bargeInAfterMs = next?.bargeInAfterMs ?? null;
@@ -283,7 +342,11 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   try {
     if (options.expectGreeting ?? true) {
       const ok = await waitForAgent(0, plan[0], options.greetingTimeoutMs ?? 20_000);
-      log(ok ? `greeting played (${Math.round(((agentBytes[0] ?? 0) / (rate * 2)) * 1000)} ms)` : 'no complete greeting before the timeout');
+      log(
+        ok
+          ? `greeting played (${Math.round(((agentBytes[0] ?? 0) / (rate * 2)) * 1000)} ms)`
+          : 'no complete greeting before the timeout',
+      );
     }
     for (const [i, step] of plan.entries()) {
       if (isClosed() || options.signal?.aborted) break;
@@ -292,44 +355,63 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
       if (step.pcm) {
         speechEndAt = null;
         speechFirstFrameAt = null;
-        speech = { pcm: step.pcm, offset: 0 };
+        const speechEndByte =
+          step.speechEndOffsetMs === null ? null : Math.round((step.speechEndOffsetMs * rate * 2) / 1000);
+        speech = { pcm: step.pcm, offset: 0, from: now(), speechEndByte, answerTurn: step.expectAnswer ? turn : null };
         log(`turn ${turn}: speaking ${step.name} (${Math.round((step.pcm.byteLength / (rate * 2)) * 1000)} ms)`);
         await waitFor(() => speechEndAt !== null, (step.pcm.byteLength / (rate * 2)) * 1000 + 5000);
-        // A frame is sent once it has been spoken: its audio began one frame earlier.
-        startedAtTurn = (speechFirstFrameAt ?? now()) - frameMs;
+        startedAtTurn = speechFirstFrameAt ?? now();
       } else {
         startedAtTurn = now();
         log(`turn ${turn}: pressing ${step.dtmf ?? ''}`);
         for (const [k, digit] of [...(step.dtmf ?? '')].entries()) {
-          if (k > 0) await sleep(step.dtmfGapMs);
+          if (k > 0) await delay(step.dtmfGapMs);
           if (isClosed()) break;
           dtmfSent.push({ digit, atMs: now() - startedAt });
-          send({ event: 'dtmf', sequence_number: String(++seq), stream_sid: streamSid, dtmf: { digit, duration: '100' } });
+          send({
+            event: 'dtmf',
+            sequence_number: String(++seq),
+            stream_sid: streamSid,
+            dtmf: { digit, duration: '100' },
+          });
         }
         speechEndAt = now();
       }
-      const spokeUntil = speechEndAt ?? now();
-      if (step.expectAnswer) {
-        // Agent audio that arrives while the caller speaks still counts for the previous answer.
-        phase = turn;
-        firstAgentAudioAt[phase] = null;
-        agentBytes[phase] = 0;
-      }
+      const sentUntil = speechEndAt ?? now();
+      const spokeUntil = step.speechEndOffsetMs === null ? sentUntil : startedAtTurn + step.speechEndOffsetMs;
+      // Keys, or audio without speech: the answer is awaited from the end of the turn.
+      if (step.expectAnswer) awaitAnswerTo(turn);
       const done = await waitForAgent(phase, plan[i + 1], options.answerTimeoutMs ?? 30_000);
       // A gateway that hangs up after its answer has played out also answered.
-      const answered = plan[i + 1]?.bargeInAfterMs != null ? done : done || (isClosed() && firstAgentAudioAt[phase] != null && !playout.pending);
-      played.push({ phase: step.expectAnswer ? phase : null, startedAt: startedAtTurn, endedAt: spokeUntil, answered: step.expectAnswer && answered });
+      const answered =
+        plan[i + 1]?.bargeInAfterMs != null
+          ? done
+          : done || (isClosed() && firstAgentAudioAt[phase] != null && !playout.pending);
+      played.push({
+        phase: step.expectAnswer ? phase : null,
+        startedAt: startedAtTurn,
+        endedAt: sentUntil,
+        spokeUntil,
+        answered: step.expectAnswer && answered,
+      });
       const first = step.expectAnswer ? (firstAgentAudioAt[phase] ?? null) : null;
-      log(`turn ${turn}: ${!step.expectAnswer ? 'no answer expected' : first === null ? 'no answer' : `answer after ${Math.round(first - spokeUntil)} ms`}`);
+      log(
+        `turn ${turn}: ${!step.expectAnswer ? 'no answer expected' : first === null ? 'no answer' : `answer after ${Math.round(first - spokeUntil)} ms`}`,
+      );
     }
     if (options.stayOnLineMs) await waitFor(() => false, options.stayOnLineMs);
   } finally {
     if (isClosed()) {
       endedBy = 'gateway';
     } else {
-      send({ event: 'stop', sequence_number: String(++seq), stream_sid: streamSid, stop: { call_sid: callSid, account_sid: options.accountSid ?? 'audexlysim', reason: 'callended' } });
+      send({
+        event: 'stop',
+        sequence_number: String(++seq),
+        stream_sid: streamSid,
+        stop: { call_sid: callSid, account_sid: options.accountSid ?? 'audexlysim', reason: 'callended' },
+      });
       ws.close(1000, 'callended');
-      await Promise.race([closed, sleep(2000)]);
+      await Promise.race([closed, delay(2000)]);
       if (!isClosed()) ws.terminate();
     }
     clearInterval(timer);
@@ -341,20 +423,25 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     const first = p.phase === null ? null : (firstAgentAudioAt[p.phase] ?? null);
     const onsetAt = step.onsetOffsetMs === null ? null : p.startedAt + step.onsetOffsetMs;
     const nextStart = played[i + 1]?.startedAt ?? Infinity;
-    const clearAt = onsetAt === null ? undefined : clearLog.find((c) => startedAt + c.atMs >= onsetAt && startedAt + c.atMs < nextStart);
+    const clearAt =
+      onsetAt === null
+        ? undefined
+        : clearLog.find((c) => startedAt + c.atMs >= onsetAt && startedAt + c.atMs < nextStart);
     turns.push({
       turn: i + 1,
       name: step.name,
       speechMs: step.pcm ? (step.pcm.byteLength / (rate * 2)) * 1000 : 0,
-      latencyMs: first === null ? null : Math.round(first - p.endedAt),
+      latencyMs: first === null ? null : Math.round(first - p.spokeUntil),
       agentAudioMs: p.phase === null ? 0 : Math.round(((agentBytes[p.phase] ?? 0) / (rate * 2)) * 1000),
       answered: p.answered,
       kind: step.pcm ? 'speech' : 'dtmf',
       startedAtMs: Math.round(p.startedAt - startedAt),
       speechOnsetAtMs: onsetAt === null ? null : Math.round(onsetAt - startedAt),
+      speechEndAtMs: step.speechEndOffsetMs === null ? null : Math.round(p.spokeUntil - startedAt),
       endedAtMs: Math.round(p.endedAt - startedAt),
       spokeOverAgent: step.bargeInAfterMs !== null,
-      clearAfterOnsetMs: clearAt === undefined || onsetAt === null ? null : Math.round(startedAt + clearAt.atMs - onsetAt),
+      clearAfterOnsetMs:
+        clearAt === undefined || onsetAt === null ? null : Math.round(startedAt + clearAt.atMs - onsetAt),
     });
   }
   const greetingAt = firstAgentAudioAt[0] ?? null;

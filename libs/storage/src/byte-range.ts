@@ -32,7 +32,11 @@ export function resolveRange(range: ByteRange, size: number): { start: number; e
 }
 
 /** The bytes at positions `start`..`end` (inclusive) of a stream; cancels the source after `end`. */
-export function sliceStream(source: ReadableStream<Uint8Array>, start: number, end: number): ReadableStream<Uint8Array> {
+export function sliceStream(
+  source: ReadableStream<Uint8Array>,
+  start: number,
+  end: number,
+): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let position = 0;
   return new ReadableStream<Uint8Array>({

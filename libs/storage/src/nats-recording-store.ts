@@ -17,7 +17,10 @@ export function natsRecordingStore(objects: ObjectStore): RecordingStore {
   return {
     kind: 'nats-object-store',
     async put(name, data, meta) {
-      const info = data instanceof Uint8Array ? await objects.putBlob({ name, metadata: metadataOf(meta) }, data) : await objects.put({ name, metadata: metadataOf(meta) }, data);
+      const info =
+        data instanceof Uint8Array
+          ? await objects.putBlob({ name, metadata: metadataOf(meta) }, data)
+          : await objects.put({ name, metadata: metadataOf(meta) }, data);
       return { store: 'nats-object-store', key: name, bytes: info.size };
     },
     async get(name, range) {
@@ -41,7 +44,8 @@ export function natsRecordingStore(objects: ObjectStore): RecordingStore {
     },
     async *list(options = {}) {
       for (const info of await objects.list()) {
-        if (!info.deleted && info.name.startsWith(options.prefix ?? '')) yield { key: info.name, size: info.size, storedAt: new Date(info.mtime) };
+        if (!info.deleted && info.name.startsWith(options.prefix ?? ''))
+          yield { key: info.name, size: info.size, storedAt: new Date(info.mtime) };
       }
     },
   };

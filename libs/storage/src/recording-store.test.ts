@@ -12,13 +12,24 @@ let s3: FakeS3;
 const stores: Record<'nats-object-store' | 's3', RecordingStore> = {} as never;
 
 beforeAll(async () => {
-  bus = await connectBus({ servers: NATS_URL, name: 'storage-test', log: createLogger({ service: 'test', level: 'silent' }) });
+  bus = await connectBus({
+    servers: NATS_URL,
+    name: 'storage-test',
+    log: createLogger({ service: 'test', level: 'silent' }),
+  });
   await provisionJetStream(bus);
   s3 = await startFakeS3({ ...credentials, buckets: ['audexly-recordings'] });
   const none = { S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: false } as const;
   stores['nats-object-store'] = await createRecordingStore(none, bus);
   stores.s3 = await createRecordingStore(
-    { ...none, S3_ENDPOINT: s3.url, S3_BUCKET: 'audexly-recordings', S3_ACCESS_KEY_ID: credentials.accessKeyId, S3_SECRET_ACCESS_KEY: credentials.secretAccessKey, S3_FORCE_PATH_STYLE: true },
+    {
+      ...none,
+      S3_ENDPOINT: s3.url,
+      S3_BUCKET: 'audexly-recordings',
+      S3_ACCESS_KEY_ID: credentials.accessKeyId,
+      S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      S3_FORCE_PATH_STYLE: true,
+    },
     bus,
   );
 });
@@ -46,9 +57,20 @@ describe.each(['nats-object-store', 's3'] as const)('recording store on %s', (ki
 
   it('stores a recording and gives back its bytes, type, call id and size', async () => {
     const key = name();
-    expect(await store().put(key, data, { contentType: 'audio/wav', callId: 'c1', metadata: { turns: '3' } })).toEqual({ store: kind, key, bytes: data.length });
+    expect(await store().put(key, data, { contentType: 'audio/wav', callId: 'c1', metadata: { turns: '3' } })).toEqual({
+      store: kind,
+      key,
+      bytes: data.length,
+    });
     const object = await store().get(key);
-    expect(object).toMatchObject({ key, size: data.length, contentType: 'audio/wav', callId: 'c1', metadata: { turns: '3' }, range: null });
+    expect(object).toMatchObject({
+      key,
+      size: data.length,
+      contentType: 'audio/wav',
+      callId: 'c1',
+      metadata: { turns: '3' },
+      range: null,
+    });
     expect((await bytesOf(object!.stream)).equals(data)).toBe(true);
     expect(await store().head(key)).toMatchObject({ key, size: data.length, contentType: 'audio/wav', callId: 'c1' });
     expect(Math.abs(Date.now() - (await store().head(key))!.storedAt.getTime())).toBeLessThan(60_000);
@@ -111,13 +133,25 @@ describe.each(['nats-object-store', 's3'] as const)('recording store on %s', (ki
 
 describe('S3 configuration', () => {
   it('refuses a bucket without credentials, naming what is missing', async () => {
-    await expect(createRecordingStore({ S3_BUCKET: 'b', S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: true, S3_ACCESS_KEY_ID: 'x' }, bus)).rejects.toThrow('S3_SECRET_ACCESS_KEY is not');
+    await expect(
+      createRecordingStore(
+        { S3_BUCKET: 'b', S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: true, S3_ACCESS_KEY_ID: 'x' },
+        bus,
+      ),
+    ).rejects.toThrow('S3_SECRET_ACCESS_KEY is not');
   });
 
   it('sends signed requests with the configured key to the configured bucket, path-style', () => {
     const puts = s3.requests.filter((r) => r.operation === 'PutObject');
     expect(puts.length).toBeGreaterThan(0);
-    expect(puts.every((r) => r.accessKeyId === credentials.accessKeyId && r.bucket === 'audexly-recordings' && r.path.startsWith('/audexly-recordings/'))).toBe(true);
+    expect(
+      puts.every(
+        (r) =>
+          r.accessKeyId === credentials.accessKeyId &&
+          r.bucket === 'audexly-recordings' &&
+          r.path.startsWith('/audexly-recordings/'),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -126,6 +160,7 @@ describe('Range header', () => {
     expect(parseRangeHeader('bytes=0-99')).toEqual({ start: 0, end: 99 });
     expect(parseRangeHeader('bytes=100-')).toEqual({ start: 100 });
     expect(parseRangeHeader('bytes=-500')).toEqual({ suffix: 500 });
-    for (const ignored of [undefined, '', 'bytes=5-1', 'bytes=0-1,4-5', 'items=0-1', 'bytes=-']) expect(parseRangeHeader(ignored)).toBeNull();
+    for (const ignored of [undefined, '', 'bytes=5-1', 'bytes=0-1,4-5', 'items=0-1', 'bytes=-'])
+      expect(parseRangeHeader(ignored)).toBeNull();
   });
 });

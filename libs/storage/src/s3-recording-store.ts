@@ -7,7 +7,12 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { RangeNotSatisfiableError, type RecordingData, type RecordingHead, type RecordingStore } from './recording-store.js';
+import {
+  RangeNotSatisfiableError,
+  type RecordingData,
+  type RecordingHead,
+  type RecordingStore,
+} from './recording-store.js';
 
 /** How to reach an S3-compatible bucket (AWS S3, MinIO, …). */
 export interface S3StoreOptions {
@@ -71,7 +76,8 @@ export function s3RecordingStore(options: S3StoreOptions): RecordingStore & { re
     async get(name, range) {
       let Range: string | undefined;
       if (range) Range = 'suffix' in range ? `bytes=-${range.suffix}` : `bytes=${range.start}-${range.end ?? ''}`;
-      if (range && 'suffix' in range && range.suffix <= 0) throw new RangeNotSatisfiableError((await head(name))?.size ?? 0);
+      if (range && 'suffix' in range && range.suffix <= 0)
+        throw new RangeNotSatisfiableError((await head(name))?.size ?? 0);
       try {
         const out = await client.send(new GetObjectCommand({ Bucket, Key: prefix + name, Range }));
         if (!out.Body) throw new Error(`S3 returned no body for ${name}`);
@@ -79,7 +85,11 @@ export function s3RecordingStore(options: S3StoreOptions): RecordingStore & { re
         const served = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(out.ContentRange ?? '');
         const size = served ? Number(served[3]) : (out.ContentLength ?? 0);
         const resolved = served ? { start: Number(served[1]), end: Number(served[2]) } : null;
-        return { ...headOf(name, { ...out, ContentLength: size }), stream: out.Body.transformToWebStream() as ReadableStream<Uint8Array>, range: resolved };
+        return {
+          ...headOf(name, { ...out, ContentLength: size }),
+          stream: out.Body.transformToWebStream() as ReadableStream<Uint8Array>,
+          range: resolved,
+        };
       } catch (err) {
         if (err instanceof S3ServiceException && err.name === 'NoSuchKey') return null;
         if (isStatus(err, 416)) {
@@ -97,10 +107,16 @@ export function s3RecordingStore(options: S3StoreOptions): RecordingStore & { re
     async *list(listOptions = {}) {
       let ContinuationToken: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix + (listOptions.prefix ?? ''), ContinuationToken }));
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket, Prefix: prefix + (listOptions.prefix ?? ''), ContinuationToken }),
+        );
         for (const item of page.Contents ?? []) {
           if (item.Key === undefined) continue;
-          yield { key: item.Key.slice(prefix.length), size: item.Size ?? 0, storedAt: item.LastModified ?? new Date(0) };
+          yield {
+            key: item.Key.slice(prefix.length),
+            size: item.Size ?? 0,
+            storedAt: item.LastModified ?? new Date(0),
+          };
         }
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
@@ -128,7 +144,12 @@ function headOf(key: string, out: S3Head): RecordingHead {
 }
 
 function isStatus(err: unknown, status: number): boolean {
-  return typeof err === 'object' && err !== null && '$metadata' in err && (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === status;
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    '$metadata' in err &&
+    (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === status
+  );
 }
 
 async function bytesOf(data: RecordingData): Promise<Uint8Array> {

@@ -1,10 +1,16 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** A Prometheus registry per service, with Node's default process metrics and a `service` label. */
+/**
+ * A Prometheus registry per service, with Node's default process metrics and a `service` label.
+ * It speaks OpenMetrics (which Prometheus scrapes like its own format) because only OpenMetrics
+ * carries exemplars: the latency histograms point at the trace of a call they observed.
+ */
 export function createMetricsRegistry(service: string): Registry {
   const registry = new Registry();
+  // prom-client types a registry by its format; the rest of the code takes a plain Registry.
+  (registry as unknown as Registry<OpenMetricsContentType>).setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   return registry;

@@ -8,7 +8,13 @@ describe('ops server', () => {
     const registry = createMetricsRegistry('svc');
     new Counter({ name: 'audexly_test_total', help: 'test', registers: [registry] }).inc(3);
     let ready = false;
-    const ops = await startOpsServer({ port: 0, host: '127.0.0.1', registry, isReady: () => ready, log: createLogger({ service: 't', level: 'silent' }) });
+    const ops = await startOpsServer({
+      port: 0,
+      host: '127.0.0.1',
+      registry,
+      isReady: () => ready,
+      log: createLogger({ service: 't', level: 'silent' }),
+    });
     try {
       const base = `http://127.0.0.1:${ops.port}`;
       const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -18,6 +24,35 @@ describe('ops server', () => {
       expect((await fetch(`${base}/readyz`)).status).toBe(503);
       ready = true;
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    } finally {
+      await ops.close();
+    }
+  });
+});
+
+describe('ops server address', () => {
+  const log = createLogger({ service: 't', level: 'silent' });
+
+  it('binds to 127.0.0.1 when no host is given, so /metrics stays on the machine', async () => {
+    const ops = await startOpsServer({ port: 0, registry: createMetricsRegistry('svc'), isReady: () => true, log });
+    try {
+      expect(ops.host).toBe('127.0.0.1');
+    } finally {
+      await ops.close();
+    }
+  });
+
+  it('binds to the host it is given', async () => {
+    const ops = await startOpsServer({
+      port: 0,
+      host: '0.0.0.0',
+      registry: createMetricsRegistry('svc'),
+      isReady: () => true,
+      log,
+    });
+    try {
+      expect(ops.host).toBe('0.0.0.0');
+      expect((await fetch(`http://127.0.0.1:${ops.port}/livez`)).status).toBe(200);
     } finally {
       await ops.close();
     }

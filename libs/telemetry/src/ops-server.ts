@@ -3,8 +3,15 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 
+/** Where the ops endpoints listen unless told otherwise: this host only. */
+export const DEFAULT_OPS_HOST = '127.0.0.1';
+
 export interface OpsServerOptions {
   port: number;
+  /**
+   * Listen address; loopback (`127.0.0.1`) by default, so `/metrics` is not exposed beyond the
+   * host. Containers pass `0.0.0.0` (OPS_HOST) so probes and Prometheus reach it.
+   */
   host?: string;
   registry: Registry;
   /** Readiness: false while starting and while draining. */
@@ -14,6 +21,8 @@ export interface OpsServerOptions {
 
 export interface OpsServer {
   readonly port: number;
+  /** The address it is bound to (`127.0.0.1`, `0.0.0.0`, …). */
+  readonly host: string;
   close(): Promise<void>;
 }
 
@@ -51,11 +60,12 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+    server.listen(options.port, options.host ?? DEFAULT_OPS_HOST, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const { port, address: host } = server.address() as AddressInfo;
   return {
     port,
+    host,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

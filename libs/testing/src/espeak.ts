@@ -15,7 +15,9 @@ export interface SpeechRequest {
 export function espeakVoiceFor(language: string | undefined): string {
   const base = (language ?? 'en').toLowerCase().split('-')[0] ?? 'en';
   if (base === 'od') return 'or';
-  return ['en', 'hi', 'bn', 'gu', 'kn', 'ml', 'mr', 'or', 'pa', 'ta', 'te', 'ur', 'ne', 'as'].includes(base) ? base : 'en';
+  return ['en', 'hi', 'bn', 'gu', 'kn', 'ml', 'mr', 'or', 'pa', 'ta', 'te', 'ur', 'ne', 'as'].includes(base)
+    ? base
+    : 'en';
 }
 
 const cache = new Map<string, Promise<Buffer>>();

@@ -1,16 +1,22 @@
 import { AudexlyError, ErrorCode } from '@audexly/protocol';
 import OpenAI from 'openai';
-import type { LlmChunk, LlmProvider, LlmRequest, LlmToolCall } from '../llm.js';
+import type { LlmChunk, LlmProvider, LlmRequest } from '../llm.js';
 import { messageOf, statusOf, upstreamError } from '../upstream-error.js';
+import { untilAborted } from './abortable.js';
 import { IdleTimer } from './idle-timer.js';
 import { toOpenAiMessages, toOpenAiTools } from './messages.js';
+import { ToolCallAccumulator } from './tool-calls.js';
 
 /** How to reach OpenAI (or an OpenAI-compatible server). */
 export interface OpenAiLlmOptions {
   apiKey: string;
   /** e.g. `http://127.0.0.1:4020/v1`; default OpenAI's. */
   baseUrl?: string;
-  /** SDK retries (connection errors, 408/409/429/5xx) before the stream starts; default 2. */
+  /**
+   * SDK retries (connection errors, 408/409/429/5xx) before the stream starts; default 2. The SDK
+   * waits `retry-after(-ms)` or its backoff between tries; an aborted turn or the idle limit ends
+   * that wait at once (see `untilAborted`).
+   */
   maxRetries?: number;
   /** Time allowed until response headers; default 30 s. Streaming gaps are bounded by `idleTimeoutMs`. */
   timeoutMs?: number;
@@ -28,13 +34,13 @@ export class OpenAiLlm implements LlmProvider {
     const idleAbort = new AbortController();
     const idle = new IdleTimer(idleMs, idleAbort);
     const signal = request.signal ? AbortSignal.any([request.signal, idleAbort.signal]) : idleAbort.signal;
-    const calls = new Map<number, LlmToolCall>();
+    const calls = new ToolCallAccumulator();
     let finishReason: string | null = null;
     let usage: { promptTokens: number; completionTokens: number } | null = null;
     try {
       if (request.signal?.aborted) return;
       idle.touch();
-      const stream = await this.client.chat.completions.create(
+      const pending = this.client.chat.completions.create(
         {
           model: request.model,
           messages: toOpenAiMessages(request.messages),
@@ -46,19 +52,14 @@ export class OpenAiLlm implements LlmProvider {
         },
         { signal },
       );
+      const stream = await untilAborted(pending, signal, (late) => late.controller.abort());
       idle.touch();
       for await (const chunk of stream) {
         idle.pause();
-        if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        if (chunk.usage)
+          usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
         const choice = chunk.choices[0];
-        for (const delta of choice?.delta.tool_calls ?? []) {
-          // A call's first delta names it; later ones add argument text, matched by index.
-          const call = calls.get(delta.index) ?? { id: '', name: '', arguments: '' };
-          if (delta.id) call.id = delta.id;
-          if (delta.function?.name) call.name += delta.function.name;
-          if (delta.function?.arguments) call.arguments += delta.function.arguments;
-          calls.set(delta.index, call);
-        }
+        calls.add(choice?.delta.tool_calls);
         if (choice?.finish_reason) finishReason = choice.finish_reason;
         const text = choice?.delta.content;
         if (text) yield { type: 'text', text };
@@ -68,8 +69,11 @@ export class OpenAiLlm implements LlmProvider {
       idle.pause();
       if (idle.fired) throw idleTimeout(idleMs);
       if (request.signal?.aborted) return;
-      for (const index of [...calls.keys()].sort((a, b) => a - b)) yield { type: 'tool-call', call: calls.get(index)! };
-      yield { type: 'done', finishReason: finishReason ?? 'stop', usage };
+      // The SDK ends quietly when the body ends without [DONE]; without a finish_reason the answer was cut short.
+      if (finishReason === null)
+        throw upstreamError(ErrorCode.llmUpstream, 'OpenAI stream ended before a finish_reason', undefined);
+      for (const call of calls.complete()) yield { type: 'tool-call', call };
+      yield { type: 'done', finishReason, usage };
     } catch (err) {
       if (err instanceof AudexlyError) throw err;
       if (idle.fired) throw idleTimeout(idleMs, err);

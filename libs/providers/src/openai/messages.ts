@@ -9,7 +9,11 @@ export function toOpenAiMessages(messages: LlmMessage[]): ChatCompletionMessageP
       return {
         role: 'assistant',
         content: m.content,
-        tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+        tool_calls: m.toolCalls.map((c) => ({
+          id: c.id,
+          type: 'function',
+          function: { name: c.name, arguments: c.arguments },
+        })),
       };
     }
     return { role: m.role, content: m.content };
@@ -18,5 +22,8 @@ export function toOpenAiMessages(messages: LlmMessage[]): ChatCompletionMessageP
 
 /** Our tool definitions → OpenAI function tools. */
 export function toOpenAiTools(tools: LlmTool[]): ChatCompletionTool[] {
-  return tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
+  return tools.map((t) => ({
+    type: 'function',
+    function: { name: t.name, description: t.description, parameters: t.parameters },
+  }));
 }

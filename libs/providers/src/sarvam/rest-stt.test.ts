@@ -9,7 +9,9 @@ import { SarvamRestStt } from './rest-stt.js';
 
 let sarvam: FakeSarvam;
 beforeEach(async () => {
-  sarvam = await startFakeSarvam({ transcripts: (audio, rate) => `heard ${(audio.byteLength / 2 / rate).toFixed(1)} seconds` });
+  sarvam = await startFakeSarvam({
+    transcripts: (audio, rate) => `heard ${(audio.byteLength / 2 / rate).toFixed(1)} seconds`,
+  });
 });
 afterEach(() => sarvam.close());
 
@@ -19,7 +21,8 @@ async function nextEvent(session: SttSession): Promise<SttEvent | undefined> {
 }
 
 describe('SarvamRestStt', () => {
-  const stt = (apiKey = 'test-key'): SarvamRestStt => new SarvamRestStt(createSarvamClient({ apiKey, baseUrl: sarvam.url, maxRetries: 0 }));
+  const stt = (apiKey = 'test-key'): SarvamRestStt =>
+    new SarvamRestStt(createSarvamClient({ apiKey, baseUrl: sarvam.url, maxRetries: 0 }));
 
   it('posts each turn as a WAV to /speech-to-text and emits its transcript', async () => {
     const { pcm } = await loadSpeechFixture('numbers', 8000);
@@ -74,4 +77,3 @@ describe('SarvamRestStt', () => {
     expect(e403?.type === 'error' && e403.error.cause).toMatchObject({ statusCode: 403 });
   });
 });
-

@@ -1,14 +1,18 @@
 import { encodeWav, resample } from '@audexly/audio';
-import { ErrorCode } from '@audexly/protocol';
+import { ErrorCode, STT_REST_MAX_AUDIO_SECONDS } from '@audexly/protocol';
 import type { SarvamAIClient } from 'sarvamai';
 import { EventQueue } from '../event-queue.js';
 import type { SttEvent, SttProvider, SttSession, SttSessionOptions } from '../stt.js';
 import { messageOf, statusOf, upstreamError } from '../upstream-error.js';
+import { pcmPieces } from './rest-pieces.js';
 import { defaultSarvamSttModel } from './streaming-stt.js';
 
 type TranscribeRequest = Parameters<SarvamAIClient['speechToText']['transcribe']>[0];
 
-/** Sarvam REST STT (`POST /speech-to-text`): buffers a turn, sends it as a WAV on flush. */
+/**
+ * Sarvam REST STT (`POST /speech-to-text`): buffers a turn, sends it as a WAV on flush. A turn
+ * longer than Sarvam's 30 s per request goes as several requests, cut in pauses, joined in order.
+ */
 export class SarvamRestStt implements SttProvider {
   readonly name = 'sarvam-rest';
   constructor(private readonly client: SarvamAIClient) {}
@@ -67,27 +71,37 @@ class RestSttSession implements SttSession {
     try {
       // Sarvam takes 8 and 16 kHz WAV; 24 kHz goes down to 16 kHz.
       const wireRate = rate === 24000 ? 16000 : rate;
-      const wav = encodeWav(await resample(pcm, rate, wireRate), wireRate);
-      const res = await this.client.speechToText.transcribe(
-        {
-          file: { data: wav, filename: 'audio.wav', contentType: 'audio/wav' },
-          model: (this.options.model || defaultSarvamSttModel) as TranscribeRequest['model'],
-          language_code: this.options.language as TranscribeRequest['language_code'],
-        },
-        { abortSignal: this.signal },
-      );
-      if (this.finished) return;
+      const wire = await resample(pcm, rate, wireRate);
+      // A little under the limit, so a WAV of the piece is never judged a hair too long.
+      const texts: string[] = [];
+      let language: string | null = null;
+      for (const piece of pcmPieces(wire, wireRate, STT_REST_MAX_AUDIO_SECONDS - 1)) {
+        const res = await this.client.speechToText.transcribe(
+          {
+            file: { data: encodeWav(piece, wireRate), filename: 'audio.wav', contentType: 'audio/wav' },
+            model: (this.options.model || defaultSarvamSttModel) as TranscribeRequest['model'],
+            language_code: this.options.language as TranscribeRequest['language_code'],
+          },
+          { abortSignal: this.signal },
+        );
+        if (this.finished) return;
+        if (res.transcript.trim() !== '') texts.push(res.transcript.trim());
+        language = res.language_code ?? language;
+      }
       this.events.push({
         type: 'final',
-        text: res.transcript,
-        language: res.language_code ?? null,
+        text: texts.join(' '),
+        language,
         audioSeconds: pcm.byteLength / 2 / rate,
         providerMs: Math.round(performance.now() - started),
       });
     } catch (err) {
       if (this.finished) return;
       const status = statusOf(err);
-      this.events.push({ type: 'error', error: upstreamError(ErrorCode.sttUpstream, `Sarvam STT request failed: ${messageOf(err)}`, err, status) });
+      this.events.push({
+        type: 'error',
+        error: upstreamError(ErrorCode.sttUpstream, `Sarvam STT request failed: ${messageOf(err)}`, err, status),
+      });
       this.finish(false);
     }
   }

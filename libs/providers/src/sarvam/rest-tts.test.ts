@@ -19,8 +19,15 @@ async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer[]> {
   return out;
 }
 
-const voice = (sampleRate: 8000 | 16000): TtsOptions => ({ sampleRate, language: 'hi-IN', model: 'bulbul:v2', speaker: 'anushka', pace: 1.2 });
-const tts = (apiKey = 'test-key'): SarvamRestTts => new SarvamRestTts(createSarvamClient({ apiKey, baseUrl: sarvam.url, maxRetries: 0 }));
+const voice = (sampleRate: 8000 | 16000): TtsOptions => ({
+  sampleRate,
+  language: 'hi-IN',
+  model: 'bulbul:v2',
+  speaker: 'anushka',
+  pace: 1.2,
+});
+const tts = (apiKey = 'test-key'): SarvamRestTts =>
+  new SarvamRestTts(createSarvamClient({ apiKey, baseUrl: sarvam.url, maxRetries: 0 }));
 
 describe('SarvamRestTts', () => {
   it.each([8000, 16000] as const)('yields real speech at %i Hz in 100 ms chunks', async (rate) => {
@@ -33,14 +40,24 @@ describe('SarvamRestTts', () => {
     expect(rms(pcm)).toBeGreaterThan(0.02);
     expect(pcm.equals(await synthesizeSpeech({ text, voice: 'hi', sampleRate: rate, pace: 1.2 }))).toBe(true);
     const log = sarvam.requests.find((r) => r.endpoint === 'tts-rest')!;
-    expect(log.params).toMatchObject({ text, language_code: 'hi-IN', speaker: 'anushka', model: 'bulbul:v2', pace: 1.2, speech_sample_rate: rate });
+    expect(log.params).toMatchObject({
+      text,
+      language_code: 'hi-IN',
+      speaker: 'anushka',
+      model: 'bulbul:v2',
+      pace: 1.2,
+      speech_sample_rate: rate,
+    });
     await session.close();
   });
 
   it('maps a 429 to a retryable error and a bad key to a final one', async () => {
     sarvam.inject({ on: 'tts-rest', status: 429 });
     const session = await tts().openSession(voice(8000));
-    await expect(collect(session.synthesize('hello'))).rejects.toMatchObject({ code: ErrorCode.ttsUpstream, retryable: true });
+    await expect(collect(session.synthesize('hello'))).rejects.toMatchObject({
+      code: ErrorCode.ttsUpstream,
+      retryable: true,
+    });
     const denied = await tts('nope').openSession(voice(8000));
     await expect(collect(denied.synthesize('hello'))).rejects.toMatchObject({ retryable: false });
   });

@@ -78,7 +78,8 @@ class RestTtsSession implements TtsSession {
     } catch (err) {
       throw upstreamError(ErrorCode.ttsUpstream, `Sarvam TTS returned unreadable audio: ${messageOf(err)}`, err, 502);
     }
-    if (wav.channels !== 1) throw upstreamError(ErrorCode.ttsUpstream, `Sarvam TTS returned ${wav.channels} channels`, null, 502);
+    if (wav.channels !== 1)
+      throw upstreamError(ErrorCode.ttsUpstream, `Sarvam TTS returned ${wav.channels} channels`, null, 502);
     return wav.sampleRate === rate ? wav.pcm : await resample(wav.pcm, wav.sampleRate, rate);
   }
 }

@@ -5,6 +5,7 @@ import type { SarvamAI, SarvamAIClient } from 'sarvamai';
 import { EventQueue } from '../event-queue.js';
 import type { SttEvent, SttProvider, SttSession, SttSessionOptions } from '../stt.js';
 import { messageOf, upstreamError } from '../upstream-error.js';
+import { TranscriptAssembly, type Outgoing } from './transcript-assembly.js';
 
 type SttSocket = Awaited<ReturnType<SarvamAIClient['speechToTextStreaming']['connect']>>;
 type SttMessage = SarvamAI.SpeechToTextStreamingResponse;
@@ -13,31 +14,47 @@ type ConnectArgs = Parameters<SarvamAIClient['speechToTextStreaming']['connect']
 /** Sarvam's classic model; the SDK's types only list saaras, the server still accepts it. */
 export const defaultSarvamSttModel = 'saarika:v2.5';
 
+/** How long a flush that Sarvam owes nothing for waits for an answer that may never come. */
+export const DEFAULT_FLUSH_GRACE_MS = 150;
+
+export interface SarvamStreamingSttOptions {
+  /** See {@link DEFAULT_FLUSH_GRACE_MS}. */
+  flushGraceMs?: number;
+}
+
 /**
- * Sarvam streaming STT over `/speech-to-text/ws`: one socket per call, one transcript per flush.
+ * Sarvam streaming STT over `/speech-to-text/ws`: one socket per call, one `final` per flush,
+ * assembled from every transcript Sarvam sends for that audio ({@link TranscriptAssembly}: Sarvam
+ * segments on its own VAD too, so transcripts come before, after or without a flush).
  *
  * Idle timeout: Sarvam closes a socket that receives nothing for a while (the limit is not
  * documented for STT). Rather than streaming billed silence as a keepalive, a session whose socket
- * closes (or errors) while idle — no audio since the last flush and no transcript outstanding —
+ * closes (or errors) while idle — nothing owed by either side ({@link TranscriptAssembly.idle}) —
  * forgets it quietly and opens a new one when audio comes again; the audio queues meanwhile, and
  * the connect overlaps the caller's speech. A close or error while an utterance is in flight fails
  * the session with an error event.
  */
 export class SarvamStreamingStt implements SttProvider {
   readonly name = 'sarvam-streaming';
-  constructor(private readonly client: SarvamAIClient) {}
+  constructor(
+    private readonly client: SarvamAIClient,
+    private readonly options: SarvamStreamingSttOptions = {},
+  ) {}
 
   async openSession(options: SttSessionOptions): Promise<SttSession> {
     // The socket takes 8 or 16 kHz; 24 kHz is resampled to 16 kHz on the way in.
     const wireRate = options.sampleRate === 8000 ? 8000 : 16000;
-    const resampler = options.sampleRate === wireRate ? null : await createStreamingResampler(options.sampleRate, wireRate);
+    const resampler =
+      options.sampleRate === wireRate ? null : await createStreamingResampler(options.sampleRate, wireRate);
     const connect = (): Promise<SttSocket> =>
       this.client.speechToTextStreaming.connect({
         'language-code': options.language as ConnectArgs['language-code'],
         model: (options.model || defaultSarvamSttModel) as ConnectArgs['model'],
         input_audio_codec: 'pcm_s16le',
         sample_rate: String(wireRate),
-        vad_signals: 'false',
+        // Sarvam's VAD events tell the session when Sarvam still owes a transcript (see TranscriptAssembly).
+        vad_signals: 'true',
+        // Without it Sarvam ignores our flush.
         flush_signal: 'true',
         // Deliberately no SDK reconnects (its default is 30): a transparent reconnect would silently
         // drop the audio already sent for the utterance, and its retries would hold the caller's turn
@@ -46,13 +63,17 @@ export class SarvamStreamingStt implements SttProvider {
         // by this session at the next audio (see `connectionLost`).
         reconnectAttempts: 0,
       });
-    const session = new StreamingSttSession(wireRate, resampler, connect, options.signal);
+    const session = new StreamingSttSession(
+      wireRate,
+      resampler,
+      connect,
+      options.signal,
+      this.options.flushGraceMs ?? DEFAULT_FLUSH_GRACE_MS,
+    );
     await session.connect();
     return session;
   }
 }
-
-type Outgoing = { kind: 'audio'; data: string } | { kind: 'flush' };
 
 class StreamingSttSession implements SttSession {
   private readonly events = new EventQueue<SttEvent>();
@@ -61,9 +82,7 @@ class StreamingSttSession implements SttSession {
   private connecting = false;
   private open = false;
   private finished = false;
-  private audioSinceFlush = false;
-  /** Flushes sent whose transcript has not arrived. */
-  private outstanding = 0;
+  private readonly assembly: TranscriptAssembly;
   private readonly onAbort = (): void => this.shutdown(true);
 
   constructor(
@@ -71,7 +90,13 @@ class StreamingSttSession implements SttSession {
     private readonly resampler: StreamingResampler | null,
     private readonly connectSocket: () => Promise<SttSocket>,
     private readonly signal: AbortSignal | undefined,
+    flushGraceMs: number,
   ) {
+    this.assembly = new TranscriptAssembly(
+      (event) => this.events.push(event),
+      (message) => this.send(message),
+      flushGraceMs,
+    );
     if (signal?.aborted) this.shutdown(true);
     else signal?.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -105,7 +130,9 @@ class StreamingSttSession implements SttSession {
       if (this.socket === socket) this.onMessage(m);
     });
     socket.on('error', (err) => this.connectionLost(socket, err, 'Sarvam STT socket error'));
-    socket.on('close', (ev) => this.connectionLost(socket, ev, `Sarvam STT socket closed unexpectedly (code ${ev.code})`));
+    socket.on('close', (ev) =>
+      this.connectionLost(socket, ev, `Sarvam STT socket closed unexpectedly (code ${ev.code})`),
+    );
     if (socket.readyState === 1) {
       this.open = true;
       this.drain();
@@ -116,7 +143,7 @@ class StreamingSttSession implements SttSession {
   private connectionLost(socket: SttSocket, cause: unknown, message: string): void {
     if (this.finished || this.socket !== socket) return;
     // A socket that never opened is a connect failure, never an idle timeout.
-    const idle = this.open && this.outstanding === 0 && !this.audioSinceFlush && this.outbox.length === 0;
+    const idle = this.open && this.assembly.idle && this.outbox.length === 0;
     if (!idle) {
       this.fail(cause, message);
       return;
@@ -134,20 +161,12 @@ class StreamingSttSession implements SttSession {
     if (this.finished) return;
     const wire = this.resampler ? this.resampler.push(pcm) : pcm;
     if (wire.byteLength === 0) return;
-    this.audioSinceFlush = true;
-    this.send({ kind: 'audio', data: wire.toString('base64') });
+    this.assembly.audio(wire.toString('base64'));
   }
 
   flush(): void {
     if (this.finished) return;
-    if (!this.audioSinceFlush) {
-      // Nothing to transcribe: the server would not answer, so answer for it.
-      this.events.push({ type: 'final', text: '', language: null, audioSeconds: 0, providerMs: 0 });
-      return;
-    }
-    this.audioSinceFlush = false;
-    this.outstanding++;
-    this.send({ kind: 'flush' });
+    this.assembly.flush();
   }
 
   close(): Promise<void> {
@@ -183,7 +202,8 @@ class StreamingSttSession implements SttSession {
     if (!socket) return;
     try {
       for (let msg = this.outbox.shift(); msg; msg = this.outbox.shift()) {
-        if (msg.kind === 'audio') socket.transcribe({ audio: msg.data, sample_rate: this.wireRate, encoding: 'audio/wav' });
+        if (msg.kind === 'audio')
+          socket.transcribe({ audio: msg.data, sample_rate: this.wireRate, encoding: 'audio/wav' });
         else socket.flush();
       }
     } catch (err) {
@@ -194,14 +214,13 @@ class StreamingSttSession implements SttSession {
   private onMessage(m: SttMessage): void {
     if (m.type === 'data' && 'transcript' in m.data) {
       const d = m.data;
-      this.outstanding = Math.max(0, this.outstanding - 1);
-      this.events.push({
-        type: 'final',
+      this.assembly.transcript({
         text: d.transcript,
         language: d.language_code ?? null,
         audioSeconds: d.metrics?.audio_duration ?? 0,
-        providerMs: Math.round((d.metrics?.processing_latency ?? 0) * 1000),
       });
+    } else if (m.type === 'events' && 'signal_type' in m.data && m.data.signal_type === 'START_SPEECH') {
+      this.assembly.speechStarted();
     } else if (m.type === 'error') {
       const d = m.data as { error?: string; message?: string; code?: string };
       this.fail(m, `Sarvam STT error ${d.code ?? ''} ${d.error ?? d.message ?? ''}`.trim());
@@ -212,6 +231,7 @@ class StreamingSttSession implements SttSession {
   private shutdown(discard = false): void {
     if (this.finished) return;
     this.finished = true;
+    this.assembly.close();
     this.signal?.removeEventListener('abort', this.onAbort);
     this.outbox.length = 0;
     this.resampler?.destroy();

@@ -19,12 +19,20 @@ async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer[]> {
   return out;
 }
 
-const voice = (sampleRate: 8000 | 16000): TtsOptions => ({ sampleRate, language: 'en-IN', model: 'bulbul:v2', speaker: 'anushka', pace: 1 });
+const voice = (sampleRate: 8000 | 16000): TtsOptions => ({
+  sampleRate,
+  language: 'en-IN',
+  model: 'bulbul:v2',
+  speaker: 'anushka',
+  pace: 1,
+});
 
 describe('SarvamStreamingTts', () => {
   let session: TtsSession;
   const open = async (options: TtsOptions): Promise<TtsSession> =>
-    (session = await new SarvamStreamingTts(createSarvamClient({ apiKey: 'test-key', baseUrl: sarvam.url })).openSession(options));
+    (session = await new SarvamStreamingTts(
+      createSarvamClient({ apiKey: 'test-key', baseUrl: sarvam.url }),
+    ).openSession(options));
   afterEach(() => session.close());
 
   it.each([8000, 16000] as const)('streams real speech as PCM at %i Hz', async (rate) => {
@@ -38,20 +46,38 @@ describe('SarvamStreamingTts', () => {
     // The same speech espeak makes at that rate: proves the rate, not just "some audio".
     expect(pcm.equals(await synthesizeSpeech({ text, voice: 'en', sampleRate: rate }))).toBe(true);
     const log = sarvam.requests.find((r) => r.endpoint === 'tts-ws')!;
-    expect(log.params).toMatchObject({ model: 'bulbul:v2', send_completion_event: 'true', language_code: 'en-IN', speaker: 'anushka', speech_sample_rate: rate, output_audio_codec: 'linear16' });
+    expect(log.params).toMatchObject({
+      model: 'bulbul:v2',
+      send_completion_event: 'true',
+      language_code: 'en-IN',
+      speaker: 'anushka',
+      speech_sample_rate: rate,
+      output_audio_codec: 'linear16',
+    });
   });
 
   it('speaks Hindi text', async () => {
-    const pcm = Buffer.concat(await collect((await open({ ...voice(8000), language: 'hi-IN' })).synthesize('नमस्ते, आप कैसे हैं?')));
+    const pcm = Buffer.concat(
+      await collect((await open({ ...voice(8000), language: 'hi-IN' })).synthesize('नमस्ते, आप कैसे हैं?')),
+    );
     expect(pcm.byteLength / 2 / 8000).toBeGreaterThan(0.8);
     expect(rms(pcm)).toBeGreaterThan(0.02);
   });
 
   it('runs overlapping synthesize calls one after another on one socket', async () => {
     const s = await open(voice(8000));
-    const [a, b] = await Promise.all([collect(s.synthesize('First sentence.')), collect(s.synthesize('Second, longer sentence here.'))]);
-    expect(Buffer.concat(a).equals(await synthesizeSpeech({ text: 'First sentence.', voice: 'en', sampleRate: 8000 }))).toBe(true);
-    expect(Buffer.concat(b).equals(await synthesizeSpeech({ text: 'Second, longer sentence here.', voice: 'en', sampleRate: 8000 }))).toBe(true);
+    const [a, b] = await Promise.all([
+      collect(s.synthesize('First sentence.')),
+      collect(s.synthesize('Second, longer sentence here.')),
+    ]);
+    expect(
+      Buffer.concat(a).equals(await synthesizeSpeech({ text: 'First sentence.', voice: 'en', sampleRate: 8000 })),
+    ).toBe(true);
+    expect(
+      Buffer.concat(b).equals(
+        await synthesizeSpeech({ text: 'Second, longer sentence here.', voice: 'en', sampleRate: 8000 }),
+      ),
+    ).toBe(true);
     expect(sarvam.requests.filter((r) => r.endpoint === 'tts-ws')).toHaveLength(1);
   });
 
@@ -74,6 +100,9 @@ describe('SarvamStreamingTts', () => {
   it('throws a retryable upstream error when Sarvam reports one', async () => {
     sarvam.inject({ on: 'tts-ws', error: 'synthesis backend unavailable' });
     const s = await open(voice(8000));
-    await expect(collect(s.synthesize('Hello.'))).rejects.toMatchObject({ code: ErrorCode.ttsUpstream, retryable: true });
+    await expect(collect(s.synthesize('Hello.'))).rejects.toMatchObject({
+      code: ErrorCode.ttsUpstream,
+      retryable: true,
+    });
   });
 });

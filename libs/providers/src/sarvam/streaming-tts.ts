@@ -1,5 +1,5 @@
 import { isWav, parseWav } from '@audexly/audio';
-import { ErrorCode, isRetryableStatus, AudexlyError } from '@audexly/protocol';
+import { ErrorCode, UpstreamError, type AudexlyError } from '@audexly/protocol';
 import type { SarvamAI, SarvamAIClient } from 'sarvamai';
 import { EventQueue } from '../event-queue.js';
 import { PcmCarry } from '../pcm-carry.js';
@@ -74,7 +74,7 @@ class StreamingTtsSession implements TtsSession {
       // The receiver ended without `final`: aborted, closed, or the socket went away (an error was queued).
     } catch (err) {
       if (signal?.aborted || this.closed) return;
-      throw err instanceof AudexlyError ? err : upstreamError(ErrorCode.ttsUpstream, `Sarvam TTS failed: ${messageOf(err)}`, err);
+      throw UpstreamError.from(err, ErrorCode.ttsUpstream, `Sarvam TTS failed: ${messageOf(err)}`);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.receiver = null;
@@ -99,7 +99,9 @@ class StreamingTtsSession implements TtsSession {
     });
     this.socket = socket;
     socket.on('message', (m) => this.onMessage(m));
-    socket.on('close', (ev) => this.onSocketGone(socket, `Sarvam TTS socket closed unexpectedly (code ${ev.code})`, ev));
+    socket.on('close', (ev) =>
+      this.onSocketGone(socket, `Sarvam TTS socket closed unexpectedly (code ${ev.code})`, ev),
+    );
     socket.on('error', (err) => this.onSocketGone(socket, `Sarvam TTS socket error: ${err.message}`, err));
     try {
       await socket.waitForOpen();
@@ -125,10 +127,11 @@ class StreamingTtsSession implements TtsSession {
     if (m.type === 'audio') this.receiver?.push({ kind: 'audio', bytes: Buffer.from(m.data.audio, 'base64') });
     else if (m.type === 'event' && m.data.event_type === 'final') this.receiver?.push({ kind: 'final' });
     else if (m.type === 'error') {
-      const error = new AudexlyError(ErrorCode.ttsUpstream, `Sarvam TTS error ${m.data.code ?? ''}: ${m.data.message}`, {
-        cause: m,
-        retryable: isRetryableStatus(m.data.code),
-      });
+      const error = new UpstreamError(
+        ErrorCode.ttsUpstream,
+        `Sarvam TTS error ${m.data.code ?? ''}: ${m.data.message}`,
+        { cause: m, status: m.data.code },
+      );
       this.receiver?.push({ kind: 'error', error });
     }
   }

@@ -39,7 +39,11 @@ export class FakeLlm implements LlmProvider {
       if (!(await wait())) return;
       yield { type: 'text', text: reply.slice(i, i + size) };
     }
-    yield { type: 'done', finishReason: 'stop', usage: { promptTokens: 0, completionTokens: Math.ceil(reply.length / 4) } };
+    yield {
+      type: 'done',
+      finishReason: 'stop',
+      usage: { promptTokens: 0, completionTokens: Math.ceil(reply.length / 4) },
+    };
   }
 }
 

@@ -38,7 +38,9 @@ export class FakeStt implements SttProvider {
   openSession(options: SttSessionOptions): Promise<SttSession> {
     const record: FakeSttSessionRecord = { options, pushed: [], flushes: 0, closed: false };
     this.sessions.push(record);
-    return Promise.resolve(new FakeSttSession(record, (audio) => this.next(audio, options), this.options.latencyMs ?? 0));
+    return Promise.resolve(
+      new FakeSttSession(record, (audio) => this.next(audio, options), this.options.latencyMs ?? 0),
+    );
   }
 
   private next(audio: Buffer, options: SttSessionOptions): string | AudexlyError {
@@ -83,7 +85,13 @@ class FakeSttSession implements SttSession {
       this.events.end();
       return;
     }
-    const event: SttEvent = { type: 'final', text: result, language: this.record.options.language, audioSeconds: audio.byteLength / 2 / this.record.options.sampleRate, providerMs: this.latencyMs };
+    const event: SttEvent = {
+      type: 'final',
+      text: result,
+      language: this.record.options.language,
+      audioSeconds: audio.byteLength / 2 / this.record.options.sampleRate,
+      providerMs: this.latencyMs,
+    };
     if (this.latencyMs <= 0) {
       this.events.push(event);
       return;

@@ -30,7 +30,11 @@ describe('FakeStt', () => {
 
   it('fails the session when the script holds an error', async () => {
     const error = new AudexlyError(ErrorCode.sttUpstream, 'boom', { retryable: true });
-    const session = await new FakeStt({ transcripts: [error] }).openSession({ sampleRate: 8000, language: 'en-IN', model: 'fake' });
+    const session = await new FakeStt({ transcripts: [error] }).openSession({
+      sampleRate: 8000,
+      language: 'en-IN',
+      model: 'fake',
+    });
     session.flush();
     expect(await collect<SttEvent>(session)).toEqual([{ type: 'error', error }]);
   });
@@ -38,7 +42,13 @@ describe('FakeStt', () => {
 
 describe('FakeTts', () => {
   it('yields a tone whose length follows the text, and stops on abort', async () => {
-    const session = await new FakeTts({ msPerChar: 50 }).openSession({ sampleRate: 8000, language: 'en-IN', model: 'fake', speaker: 'x', pace: 1 });
+    const session = await new FakeTts({ msPerChar: 50 }).openSession({
+      sampleRate: 8000,
+      language: 'en-IN',
+      model: 'fake',
+      speaker: 'x',
+      pace: 1,
+    });
     const audio = Buffer.concat(await collect(session.synthesize('twenty characters!!!')));
     expect(audio.byteLength).toBe(20 * 50 * 16);
     const turn = new AbortController();
@@ -49,9 +59,15 @@ describe('FakeTts', () => {
 
 describe('FakeLlm', () => {
   it('streams a scripted reply in pieces, or a tool call', async () => {
-    const llm = new FakeLlm({ reply: (m) => (m.at(-1)?.content === 'bye' ? { toolCall: { name: 'end_call', arguments: '{}' } } : 'Hello there') });
+    const llm = new FakeLlm({
+      reply: (m) => (m.at(-1)?.content === 'bye' ? { toolCall: { name: 'end_call', arguments: '{}' } } : 'Hello there'),
+    });
     const text = await collect<LlmChunk>(llm.stream({ model: 'fake', messages: [{ role: 'user', content: 'hi' }] }));
-    expect(text.filter((c) => c.type === 'text').map((c) => (c.type === 'text' ? c.text : ''))).toEqual(['Hell', 'o th', 'ere']);
+    expect(text.filter((c) => c.type === 'text').map((c) => (c.type === 'text' ? c.text : ''))).toEqual([
+      'Hell',
+      'o th',
+      'ere',
+    ]);
     expect(text.at(-1)).toMatchObject({ type: 'done', finishReason: 'stop' });
     const tool = await collect<LlmChunk>(llm.stream({ model: 'fake', messages: [{ role: 'user', content: 'bye' }] }));
     expect(tool[0]).toMatchObject({ type: 'tool-call', call: { name: 'end_call' } });

@@ -12,7 +12,9 @@ export function restException(status: number, message: string): { RestException:
 export function callXml(call: Record<string, unknown>): string {
   const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const fields = Object.entries(call)
-    .map(([k, v]) => (v === null || v === undefined ? `<${k}/>` : `<${k}>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</${k}>`))
+    .map(([k, v]) =>
+      v === null || v === undefined ? `<${k}/>` : `<${k}>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</${k}>`,
+    )
     .join('');
   return `<?xml version="1.0" encoding="UTF-8"?>\n<TwilioResponse><Call>${fields}</Call></TwilioResponse>\n`;
 }

@@ -6,29 +6,51 @@ const basic = (key: string, token: string) => `Basic ${Buffer.from(`${key}:${tok
 let exotel: FakeExotel;
 
 beforeAll(async () => {
-  exotel = await startFakeExotel({ accounts: [account, { sid: 'other', apiKey: 'key2', apiToken: 'token2' }], rateLimit: { max: 100, windowMs: 60_000 } });
+  exotel = await startFakeExotel({
+    accounts: [account, { sid: 'other', apiKey: 'key2', apiToken: 'token2' }],
+    rateLimit: { max: 100, windowMs: 60_000 },
+  });
 });
 afterAll(() => exotel.close());
 
 function connect(fields: Record<string, string>, options: { auth?: string; json?: boolean; sid?: string } = {}) {
-  return fetch(`${exotel.url}/v1/Accounts/${options.sid ?? account.sid}/Calls/connect${options.json === false ? '' : '.json'}`, {
-    method: 'POST',
-    headers: { authorization: options.auth ?? basic(account.apiKey, account.apiToken), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields),
-  });
+  return fetch(
+    `${exotel.url}/v1/Accounts/${options.sid ?? account.sid}/Calls/connect${options.json === false ? '' : '.json'}`,
+    {
+      method: 'POST',
+      headers: {
+        authorization: options.auth ?? basic(account.apiKey, account.apiToken),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams(fields),
+    },
+  );
 }
 
-const stream = { From: '09876543210', CallerId: '08047491899', StreamUrl: 'wss://bot.example.com/s?sample-rate=8000', StreamType: 'bidirectional' };
+const stream = {
+  From: '09876543210',
+  CallerId: '08047491899',
+  StreamUrl: 'wss://bot.example.com/s?sample-rate=8000',
+  StreamType: 'bidirectional',
+};
 
 describe('fake Exotel REST API', () => {
   it('answers connect.json with the Call object Exotel sends, and logs the form', async () => {
     const res = await connect(stream);
     expect(res.status).toBe(200);
     const { Call } = (await res.json()) as { Call: Record<string, unknown> };
-    expect(Call).toMatchObject({ Status: 'in-progress', Direction: 'outbound-api', From: '09876543210', AccountSid: account.sid, RecordingUrl: null });
+    expect(Call).toMatchObject({
+      Status: 'in-progress',
+      Direction: 'outbound-api',
+      From: '09876543210',
+      AccountSid: account.sid,
+      RecordingUrl: null,
+    });
     expect(Call.Sid).toMatch(/^[0-9a-f]{32}$/);
     expect(exotel.requests.at(-1)!.form.StreamUrl).toBe(stream.StreamUrl);
-    const details = await fetch(`${exotel.url}/v1/Accounts/${account.sid}/Calls/${String(Call.Sid)}.json`, { headers: { authorization: basic(account.apiKey, account.apiToken) } });
+    const details = await fetch(`${exotel.url}/v1/Accounts/${account.sid}/Calls/${String(Call.Sid)}.json`, {
+      headers: { authorization: basic(account.apiKey, account.apiToken) },
+    });
     expect(((await details.json()) as { Call: { Sid: string } }).Call.Sid).toBe(Call.Sid);
   });
 
@@ -41,7 +63,9 @@ describe('fake Exotel REST API', () => {
   it('refuses wrong credentials with 401 and another account with 403', async () => {
     const wrong = await connect(stream, { auth: basic('key1', 'nope') });
     expect(wrong.status).toBe(401);
-    expect(((await wrong.json()) as { RestException: { Message: string } }).RestException.Message).toMatch(/Authentication/);
+    expect(((await wrong.json()) as { RestException: { Message: string } }).RestException.Message).toMatch(
+      /Authentication/,
+    );
     expect((await connect(stream, { auth: '' })).status).toBe(401);
     expect((await connect(stream, { sid: 'other' })).status).toBe(403);
   });
@@ -56,7 +80,15 @@ describe('fake Exotel REST API', () => {
   it('answers 429 with Retry-After past the rate limit', async () => {
     const fresh = await startFakeExotel({ accounts: [account], rateLimit: { max: 2, windowMs: 60_000 } });
     try {
-      const send = () => fetch(`${fresh.url}/v1/Accounts/${account.sid}/Calls/connect.json`, { method: 'POST', headers: { authorization: basic(account.apiKey, account.apiToken), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(stream) });
+      const send = () =>
+        fetch(`${fresh.url}/v1/Accounts/${account.sid}/Calls/connect.json`, {
+          method: 'POST',
+          headers: {
+            authorization: basic(account.apiKey, account.apiToken),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams(stream),
+        });
       expect((await send()).status).toBe(200);
       expect((await send()).status).toBe(200);
       const third = await send();

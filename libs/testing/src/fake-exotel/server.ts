@@ -4,7 +4,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { readBody, sendJson } from '../http-io.js';
 import { callXml, exotelTime, readForm, restException } from './exotel-format.js';
-import type { ExotelRequestLog, FakeExotelAccount, FakeExotelCall, FakeExotelOptions, StatusCallbackEvent } from './types.js';
+import type {
+  ExotelRequestLog,
+  FakeExotelAccount,
+  FakeExotelCall,
+  FakeExotelOptions,
+  StatusCallbackEvent,
+} from './types.js';
 
 /** A running fake of Exotel's Voice v1 REST API on loopback. */
 export interface FakeExotel {
@@ -121,7 +127,10 @@ export async function startFakeExotel(options: FakeExotelOptions): Promise<FakeE
     const pathSid = decodeURIComponent((connect ?? details)?.[1] ?? '');
     if (!connect && !details) return fail(404, `The requested resource ${path} was not found`);
     if (pathSid !== account.sid) return fail(403, 'Your credentials do not give access to this account');
-    if (limited(account.sid)) return fail(429, 'Too many requests: the limit is 200 per minute', { 'retry-after': String(Math.ceil(rate.windowMs / 1000)) });
+    if (limited(account.sid))
+      return fail(429, 'Too many requests: the limit is 200 per minute', {
+        'retry-after': String(Math.ceil(rate.windowMs / 1000)),
+      });
 
     if (details) {
       if (req.method !== 'GET') return fail(405, 'Method not allowed');
@@ -147,7 +156,8 @@ export async function startFakeExotel(options: FakeExotelOptions): Promise<FakeE
       if (streamUrl.length > MAX_STREAM_URL) return fail(400, `StreamUrl must be at most ${MAX_STREAM_URL} characters`);
       if (field('StreamType') !== 'bidirectional') return fail(400, 'StreamType must be bidirectional');
     }
-    if (url && !/^https?:\/\/my\.exotel\.com\/[^/]+\/exoml\/start_voice\/\d+$/.test(url)) return fail(400, 'Url must be http://my.exotel.com/{AccountSid}/exoml/start_voice/{app_id}');
+    if (url && !/^https?:\/\/my\.exotel\.com\/[^/]+\/exoml\/start_voice\/\d+$/.test(url))
+      return fail(400, 'Url must be http://my.exotel.com/{AccountSid}/exoml/start_voice/{app_id}');
     const events = log.form['StatusCallbackEvents[]'];
     const call: FakeExotelCall = {
       sid: randomBytes(16).toString('hex'),
@@ -194,14 +204,20 @@ export async function startFakeExotel(options: FakeExotelOptions): Promise<FakeE
       'Legs[0][Status]': status,
       'Legs[0][AnsweredBy]': 'NA',
     });
-    const res = await fetch(call.statusCallback, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form, signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(call.statusCallback, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+      signal: AbortSignal.timeout(15_000),
+    });
     await res.arrayBuffer();
     return res.status;
   }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, restException(500, err instanceof Error ? err.message : 'internal error'));
+      if (!res.headersSent)
+        sendJson(res, 500, restException(500, err instanceof Error ? err.message : 'internal error'));
       else res.destroy();
     });
   });

@@ -9,7 +9,11 @@ afterEach(async () => {
 });
 
 const post = (fake: FakeOpenAI, body: unknown, key = 'sk-test'): Promise<Response> =>
-  fetch(`${fake.url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${fake.url}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('fake OpenAI', () => {
   it('answers a non-streaming request with a chat.completion', async () => {
@@ -17,17 +21,34 @@ describe('fake OpenAI', () => {
     const res = await post(openai, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
     expect(await res.json()).toMatchObject({
       object: 'chat.completion',
-      choices: [{ message: { role: 'assistant', content: 'Thanks, I heard you say "hello". How else can I help you today?' }, finish_reason: 'stop' }],
+      choices: [
+        {
+          message: { role: 'assistant', content: 'Thanks, I heard you say "hello". How else can I help you today?' },
+          finish_reason: 'stop',
+        },
+      ],
       usage: { prompt_tokens: expect.any(Number) },
     });
   });
 
   it('streams SSE chunks with one id, a role delta first, no usage unless asked, and [DONE]', async () => {
     openai = await startFakeOpenAI();
-    const text = await (await post(openai, { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] })).text();
-    const events = text.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+    const text = await (
+      await post(openai, { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] })
+    ).text();
+    const events = text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => e.replace(/^data: /, ''));
     expect(events.at(-1)).toBe('[DONE]');
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { id: string; choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>; usage?: unknown });
+    const chunks = events.slice(0, -1).map(
+      (e) =>
+        JSON.parse(e) as {
+          id: string;
+          choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>;
+          usage?: unknown;
+        },
+    );
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
     expect(chunks[0]!.choices[0]!.delta).toMatchObject({ role: 'assistant', content: '' });
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
@@ -35,7 +56,10 @@ describe('fake OpenAI', () => {
   });
 
   it('logs when a client aborts a stream mid-way', async () => {
-    openai = await startFakeOpenAI({ tokenDelayMs: 50, reply: () => 'One two three four five six seven eight nine ten eleven twelve.' });
+    openai = await startFakeOpenAI({
+      tokenDelayMs: 50,
+      reply: () => 'One two three four five six seven eight nine ten eleven twelve.',
+    });
     const res = await post(openai, { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });
     const reader = res.body!.getReader();
     await reader.read();

@@ -40,7 +40,10 @@ class S3Error extends Error {
  */
 export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
   const region = options.region ?? 'us-east-1';
-  const credentials = new Map<string, string>([[options.accessKeyId, options.secretAccessKey], ...Object.entries(options.extraCredentials ?? {})]);
+  const credentials = new Map<string, string>([
+    [options.accessKeyId, options.secretAccessKey],
+    ...Object.entries(options.extraCredentials ?? {}),
+  ]);
   const buckets = new Map<string, Map<string, FakeS3Object>>(options.buckets.map((b) => [b, new Map()]));
   const requests: S3RequestLog[] = [];
   const sockets = new Set<Socket>();
@@ -50,7 +53,10 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
     const log = describe(req);
     requests.push(log);
     handle(req, res, log).catch((err: unknown) => {
-      const e = err instanceof S3Error ? err : new S3Error(500, 'InternalError', err instanceof Error ? err.message : String(err));
+      const e =
+        err instanceof S3Error
+          ? err
+          : new S3Error(500, 'InternalError', err instanceof Error ? err.message : String(err));
       log.status = e.status;
       log.errorCode = e.code;
       if (res.headersSent) {
@@ -58,7 +64,11 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
         return;
       }
       const body = req.method === 'HEAD' ? '' : errorXml(e.code, e.message, requestId, e.extra);
-      res.writeHead(e.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), 'x-amz-request-id': requestId });
+      res.writeHead(e.status, {
+        'content-type': 'application/xml',
+        'content-length': Buffer.byteLength(body),
+        'x-amz-request-id': requestId,
+      });
       res.end(body);
     });
   });
@@ -79,7 +89,8 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
     const body = payloadOf(req, await readBody(req), auth.payloadHash);
     if (!log.bucket) throw new S3Error(501, 'NotImplemented', 'ListBuckets is not implemented by this fake');
     const bucket = buckets.get(log.bucket);
-    if (!bucket) throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: log.bucket });
+    if (!bucket)
+      throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: log.bucket });
     const send = (status: number, headers: Record<string, string | number>, data: Buffer | string = '') => {
       log.status = status;
       res.writeHead(status, { 'x-amz-request-id': randomBytes(8).toString('hex').toUpperCase(), ...headers });
@@ -94,7 +105,8 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
       case 'PutObject': {
         const metadata: Record<string, string> = {};
         for (const [name, value] of Object.entries(req.headers)) {
-          if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name.slice('x-amz-meta-'.length)] = value;
+          if (name.startsWith('x-amz-meta-') && typeof value === 'string')
+            metadata[name.slice('x-amz-meta-'.length)] = value;
         }
         const object: FakeS3Object = {
           data: body.data,
@@ -105,7 +117,11 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
           checksumCrc32: body.crc32,
         };
         bucket.set(log.key!, object);
-        return send(200, { etag: object.etag, 'content-length': 0, ...(object.checksumCrc32 ? { 'x-amz-checksum-crc32': object.checksumCrc32 } : {}) });
+        return send(200, {
+          etag: object.etag,
+          'content-length': 0,
+          ...(object.checksumCrc32 ? { 'x-amz-checksum-crc32': object.checksumCrc32 } : {}),
+        });
       }
       case 'GetObject':
       case 'HeadObject': {
@@ -121,16 +137,28 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
         const size = object.data.byteLength;
         const range = rangeOf(req.headers.range, size);
         if (range) {
-          return send(206, { ...headers, 'content-length': range.end - range.start + 1, 'content-range': `bytes ${range.start}-${range.end}/${size}` }, object.data.subarray(range.start, range.end + 1));
+          return send(
+            206,
+            {
+              ...headers,
+              'content-length': range.end - range.start + 1,
+              'content-range': `bytes ${range.start}-${range.end}/${size}`,
+            },
+            object.data.subarray(range.start, range.end + 1),
+          );
         }
-        if (object.checksumCrc32 && req.headers['x-amz-checksum-mode'] === 'ENABLED') headers['x-amz-checksum-crc32'] = object.checksumCrc32;
+        if (object.checksumCrc32 && req.headers['x-amz-checksum-mode'] === 'ENABLED')
+          headers['x-amz-checksum-crc32'] = object.checksumCrc32;
         return send(200, { ...headers, 'content-length': size }, object.data);
       }
       case 'DeleteObject':
         bucket.delete(log.key!);
         return send(204, {});
       default:
-        throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: req.method ?? '', ResourceType: log.key ? 'OBJECT' : 'BUCKET' });
+        throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', {
+          Method: req.method ?? '',
+          ResourceType: log.key ? 'OBJECT' : 'BUCKET',
+        });
     }
   }
 
@@ -161,8 +189,18 @@ function describe(req: IncomingMessage): S3RequestLog {
   else if (key === null || key === '') {
     if (method === 'HEAD') operation = 'HeadBucket';
     else if (method === 'GET' && query['list-type'] === '2') operation = 'ListObjectsV2';
-  } else if (method === 'PUT' && !('partNumber' in query) && !('uploadId' in query) && !req.headers['x-amz-copy-source']) operation = 'PutObject';
-  else if (method === 'GET' && Object.keys(query).every((q) => q === 'x-id' || q.startsWith('X-Amz-') || q.startsWith('response-'))) operation = 'GetObject';
+  } else if (
+    method === 'PUT' &&
+    !('partNumber' in query) &&
+    !('uploadId' in query) &&
+    !req.headers['x-amz-copy-source']
+  )
+    operation = 'PutObject';
+  else if (
+    method === 'GET' &&
+    Object.keys(query).every((q) => q === 'x-id' || q.startsWith('X-Amz-') || q.startsWith('response-'))
+  )
+    operation = 'GetObject';
   else if (method === 'HEAD') operation = 'HeadObject';
   else if (method === 'DELETE' && !('uploadId' in query)) operation = 'DeleteObject';
   return {
@@ -191,20 +229,32 @@ function payloadOf(req: IncomingMessage, raw: Buffer, payloadHash: string): { da
   if (payloadHash.startsWith('STREAMING-')) {
     ({ data, trailers } = decodeAwsChunked(raw));
     const declared = Number(req.headers['x-amz-decoded-content-length']);
-    if (Number.isFinite(declared) && declared !== data.byteLength) throw new S3Error(400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header');
+    if (Number.isFinite(declared) && declared !== data.byteLength)
+      throw new S3Error(
+        400,
+        'IncompleteBody',
+        'You did not provide the number of bytes specified by the Content-Length HTTP header',
+      );
   } else if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256Hex(data)) {
-    throw new S3Error(400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
-      ClientComputedContentSHA256: payloadHash,
-      S3ComputedContentSHA256: sha256Hex(data),
-    });
+    throw new S3Error(
+      400,
+      'XAmzContentSHA256Mismatch',
+      "The provided 'x-amz-content-sha256' header does not match what was computed.",
+      {
+        ClientComputedContentSHA256: payloadHash,
+        S3ComputedContentSHA256: sha256Hex(data),
+      },
+    );
   }
   const md5 = req.headers['content-md5'];
   if (typeof md5 === 'string' && md5 !== createHash('md5').update(data).digest('base64')) {
     throw new S3Error(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
   }
-  const claimed = (req.headers['x-amz-checksum-crc32'] as string | undefined) ?? trailers.get('x-amz-checksum-crc32') ?? null;
+  const claimed =
+    (req.headers['x-amz-checksum-crc32'] as string | undefined) ?? trailers.get('x-amz-checksum-crc32') ?? null;
   const actual = crc32Base64(data);
-  if (claimed !== null && claimed !== actual) throw new S3Error(400, 'BadDigest', 'The CRC32 you specified did not match the calculated checksum.');
+  if (claimed !== null && claimed !== actual)
+    throw new S3Error(400, 'BadDigest', 'The CRC32 you specified did not match the calculated checksum.');
   return { data, crc32: claimed };
 }
 
@@ -240,7 +290,10 @@ function rangeOf(header: string | undefined, size: number): { start: number; end
 }
 
 function invalidRange(header: string, size: number): S3Error {
-  return new S3Error(416, 'InvalidRange', 'The requested range is not satisfiable', { RangeRequested: header, ActualObjectSize: size });
+  return new S3Error(416, 'InvalidRange', 'The requested range is not satisfiable', {
+    RangeRequested: header,
+    ActualObjectSize: size,
+  });
 }
 
 function listObjects(name: string, bucket: Map<string, FakeS3Object>, query: Record<string, string>): string {

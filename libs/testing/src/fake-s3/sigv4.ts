@@ -3,7 +3,14 @@ import type { IncomingMessage } from 'node:http';
 
 /** Why a request's signature was refused, as S3 says it (code, HTTP status, message). */
 export interface AuthFailure {
-  code: 'AccessDenied' | 'InvalidRequest' | 'InvalidAccessKeyId' | 'SignatureDoesNotMatch' | 'AuthorizationHeaderMalformed' | 'RequestTimeTooSkewed' | 'XAmzContentSHA256Mismatch';
+  code:
+    | 'AccessDenied'
+    | 'InvalidRequest'
+    | 'InvalidAccessKeyId'
+    | 'SignatureDoesNotMatch'
+    | 'AuthorizationHeaderMalformed'
+    | 'RequestTimeTooSkewed'
+    | 'XAmzContentSHA256Mismatch';
   status: 400 | 403;
   message: string;
 }
@@ -72,25 +79,51 @@ export function verifySigV4(req: IncomingMessage, options: SigV4Options): Verifi
     signature = fields.get('Signature') ?? '';
     amzDate = headers.get('x-amz-date') ?? '';
     const hash = headers.get('x-amz-content-sha256');
-    if (!hash) return { code: 'InvalidRequest', status: 400, message: 'Missing required header for this request: x-amz-content-sha256' };
+    if (!hash)
+      return {
+        code: 'InvalidRequest',
+        status: 400,
+        message: 'Missing required header for this request: x-amz-content-sha256',
+      };
     payloadHash = hash;
   }
 
   const [accessKeyId = '', date = '', region = '', service = '', terminator = ''] = credential.split('/');
   const secret = options.credentials.get(accessKeyId);
-  if (!secret) return { code: 'InvalidAccessKeyId', status: 403, message: 'The AWS Access Key Id you provided does not exist in our records.' };
-  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date) return malformed('The authorization header is malformed; the credential date does not match x-amz-date.');
-  if (region !== options.region) return malformed(`The authorization header is malformed; the region '${region}' is wrong; expecting '${options.region}'`);
-  if (service !== 's3' || terminator !== 'aws4_request') return malformed('The authorization header is malformed; incorrect service or terminator.');
+  if (!secret)
+    return {
+      code: 'InvalidAccessKeyId',
+      status: 403,
+      message: 'The AWS Access Key Id you provided does not exist in our records.',
+    };
+  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date)
+    return malformed('The authorization header is malformed; the credential date does not match x-amz-date.');
+  if (region !== options.region)
+    return malformed(
+      `The authorization header is malformed; the region '${region}' is wrong; expecting '${options.region}'`,
+    );
+  if (service !== 's3' || terminator !== 'aws4_request')
+    return malformed('The authorization header is malformed; incorrect service or terminator.');
   if (!signedHeaders.includes('host') || (!presigned && !signedHeaders.includes('x-amz-date'))) {
-    return { code: 'AccessDenied', status: 403, message: 'There were headers present in the request which were not signed' };
+    return {
+      code: 'AccessDenied',
+      status: 403,
+      message: 'There were headers present in the request which were not signed',
+    };
   }
-  const signedAt = Date.parse(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const signedAt = Date.parse(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
   const now = (options.now ?? (() => new Date()))().getTime();
   if (expiresSeconds !== null) {
-    if (!Number.isFinite(expiresSeconds) || now > signedAt + expiresSeconds * 1000) return { code: 'AccessDenied', status: 403, message: 'Request has expired' };
+    if (!Number.isFinite(expiresSeconds) || now > signedAt + expiresSeconds * 1000)
+      return { code: 'AccessDenied', status: 403, message: 'Request has expired' };
   } else if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
-    return { code: 'RequestTimeTooSkewed', status: 403, message: 'The difference between the request time and the current time is too large.' };
+    return {
+      code: 'RequestTimeTooSkewed',
+      status: 403,
+      message: 'The difference between the request time and the current time is too large.',
+    };
   }
 
   const canonicalQuery = query
@@ -99,15 +132,32 @@ export function verifySigV4(req: IncomingMessage, options: SigV4Options): Verifi
     .sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  const canonicalHeaders = signedHeaders.map((name) => `${name}:${(headers.get(name) ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
-  const canonicalRequest = [req.method ?? 'GET', path, canonicalQuery, canonicalHeaders, signedHeaders.join(';'), payloadHash].join('\n');
+  const canonicalHeaders = signedHeaders
+    .map((name) => `${name}:${(headers.get(name) ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .join('');
+  const canonicalRequest = [
+    req.method ?? 'GET',
+    path,
+    canonicalQuery,
+    canonicalHeaders,
+    signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
   const scope = `${date}/${region}/s3/aws4_request`;
   const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  const key = ['aws4_request'].reduce((k, part) => hmac(k, part), hmac(hmac(hmac(`AWS4${secret}`, date), region), 's3'));
+  const key = ['aws4_request'].reduce(
+    (k, part) => hmac(k, part),
+    hmac(hmac(hmac(`AWS4${secret}`, date), region), 's3'),
+  );
   const expected = createHmac('sha256', key).update(stringToSign).digest('hex');
   const given = Buffer.from(signature, 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected, 'utf8'))) {
-    return { code: 'SignatureDoesNotMatch', status: 403, message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.' };
+    return {
+      code: 'SignatureDoesNotMatch',
+      status: 403,
+      message:
+        'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    };
   }
   return { accessKeyId, signedHeaders, payloadHash, presigned };
 }

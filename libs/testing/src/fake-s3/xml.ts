@@ -1,13 +1,21 @@
 /** S3's XML documents: error bodies and ListObjectsV2 results. */
 
 export function escapeXml(value: string): string {
-  return value.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  return value.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
 }
 
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /** `<Error><Code>…</Code><Message>…</Message>…<RequestId>…</RequestId></Error>` as S3 sends it. */
-export function errorXml(code: string, message: string, requestId: string, extra: Record<string, string | number> = {}): string {
+export function errorXml(
+  code: string,
+  message: string,
+  requestId: string,
+  extra: Record<string, string | number> = {},
+): string {
   const fields = Object.entries(extra)
     .map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`)
     .join('');
@@ -47,7 +55,9 @@ export function listXml(r: ListResult): string {
     r.encodeKeys ? '<EncodingType>url</EncodingType>' : '',
     `<IsTruncated>${r.nextContinuationToken !== null}</IsTruncated>`,
     r.continuationToken !== null ? `<ContinuationToken>${escapeXml(r.continuationToken)}</ContinuationToken>` : '',
-    r.nextContinuationToken !== null ? `<NextContinuationToken>${escapeXml(r.nextContinuationToken)}</NextContinuationToken>` : '',
+    r.nextContinuationToken !== null
+      ? `<NextContinuationToken>${escapeXml(r.nextContinuationToken)}</NextContinuationToken>`
+      : '',
     r.startAfter !== null ? `<StartAfter>${enc(r.startAfter)}</StartAfter>` : '',
     ...r.contents.map(
       (o) =>

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 
 const prefix = 'api-subscription-key.';
 
-/** The key from the `api-subscription-key` header or, for WebSockets, the `api-subscription-key.<key>` subprotocol. */
+/** The key from the `api-subscription-key` header, `Authorization: Bearer`, or the `api-subscription-key.<key>` WebSocket subprotocol. */
 export function apiKeyOf(req: IncomingMessage): string | null {
   const header = req.headers['api-subscription-key'];
   if (typeof header === 'string' && header) return header;
@@ -18,14 +18,7 @@ export function subprotocolKey(req: IncomingMessage): string | null {
   return match ? match.slice(prefix.length) : null;
 }
 
-/** Sarvam's auth failure body (HTTP 403). */
-export const invalidKeyBody = { error: { message: 'Invalid API key. Please check your api-subscription-key.', code: 'invalid_api_key_error' } };
-
-/** Sarvam's error code for an HTTP status. */
-export function sarvamErrorCode(status: number): string {
-  if (status === 403) return 'invalid_api_key_error';
-  if (status === 404) return 'not_found_error';
-  if (status === 429) return 'rate_limit_exceeded_error';
-  if (status >= 500) return 'internal_server_error';
-  return 'invalid_request_error';
-}
+/** Sarvam's auth failure body (HTTP 403, not 401). */
+export const invalidKeyBody = {
+  error: { message: 'Invalid API key. Please check your api-subscription-key.', code: 'invalid_api_key_error' },
+};

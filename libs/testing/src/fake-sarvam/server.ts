@@ -1,20 +1,24 @@
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { sendJson } from '../http-io.js';
 import { apiKeyOf, invalidKeyBody } from './auth.js';
+import { restErrorBody } from './errors.js';
 import { handleRest } from './rest.js';
 import { FakeSarvamState } from './state.js';
 import { serveSttSocket } from './stt-ws.js';
 import { serveTtsSocket } from './tts-ws.js';
 import type { FakeSarvamOptions, SarvamEndpoint, SarvamFailure, SarvamRequestLog } from './types.js';
+import { checkSttSocketQuery } from './validate-stt.js';
+import { checkTtsSocketQuery } from './validate-tts.js';
 
 /** A running fake Sarvam API on loopback. */
 export interface FakeSarvam {
   /** REST base, e.g. `http://127.0.0.1:41234` (give it to `createSarvamClient({ baseUrl })`). */
   url: string;
   port: number;
-  /** What arrived, in order. */
+  /** What arrived (and what the fake answered), in order. */
   requests: SarvamRequestLog[];
   /** Scripts a failure for the next matching request. */
   inject(failure: SarvamFailure): void;
@@ -23,15 +27,17 @@ export interface FakeSarvam {
 }
 
 /**
- * Starts a faithful fake of Sarvam's STT and TTS APIs (REST and WebSocket) on one port, speaking
- * real synthetic speech (espeak-ng) for TTS.
+ * Starts a faithful fake of Sarvam's STT and TTS APIs (REST and WebSocket) on one port: it refuses
+ * what the real service refuses (the catalogue in `@audexly/protocol`), segments streamed speech
+ * with its own VAD, and speaks real synthetic speech (espeak-ng) for TTS. Options and failures:
+ * `types.ts`.
  */
 export async function startFakeSarvam(options: FakeSarvamOptions = {}): Promise<FakeSarvam> {
   const state = new FakeSarvamState(options);
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     handleRest(state, req, res).catch((err: Error) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { message: err.message, code: 'internal_server_error' } });
+      if (!res.headersSent) sendJson(res, 500, restErrorBody(500, err.message));
       else res.destroy();
     });
   });
@@ -43,28 +49,36 @@ export async function startFakeSarvam(options: FakeSarvamOptions = {}): Promise<
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const endpoint: SarvamEndpoint | null = url.pathname === '/speech-to-text/ws' ? 'stt-ws' : url.pathname === '/text-to-speech/ws' ? 'tts-ws' : null;
-    const refuse = (status: number, body: unknown): void => {
-      const text = JSON.stringify(body);
-      socket.end(`HTTP/1.1 ${status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
-    };
-    if (!endpoint) return refuse(404, { error: { message: 'Not Found', code: 'not_found_error' } });
+    const endpoint: SarvamEndpoint | null =
+      url.pathname === '/speech-to-text/ws' ? 'stt-ws' : url.pathname === '/text-to-speech/ws' ? 'tts-ws' : null;
+    if (!endpoint) return refuseUpgrade(socket, 404, restErrorBody(404, 'Not Found'));
     const apiKey = apiKeyOf(req);
-    const log = state.log({ endpoint, path: url.pathname, headers: req.headers, apiKey, params: Object.fromEntries(url.searchParams) });
-    if (apiKey !== state.apiKey) {
+    const log = state.log({
+      endpoint,
+      path: url.pathname,
+      headers: req.headers,
+      apiKey,
+      params: Object.fromEntries(url.searchParams),
+    });
+    const refuse = (status: number, body: unknown): void => {
+      log.status = status;
       log.closed = true;
-      return refuse(403, invalidKeyBody);
-    }
+      refuseUpgrade(socket, status, body);
+    };
+    if (apiKey !== state.apiKey) return refuse(403, invalidKeyBody);
     const failure = state.takeFailure(endpoint);
-    if (failure && 'status' in failure) {
-      log.closed = true;
-      return refuse(failure.status, { error: { message: `injected failure ${failure.status}`, code: 'internal_server_error' } });
-    }
+    if (failure && 'status' in failure)
+      return refuse(failure.status, restErrorBody(failure.status, `injected failure ${failure.status}`));
+    const stt = endpoint === 'stt-ws' ? checkSttSocketQuery(url.searchParams) : null;
+    if (stt && !stt.ok) return refuse(400, restErrorBody(400, stt.message));
+    const tts = endpoint === 'tts-ws' ? checkTtsSocketQuery(url.searchParams) : null;
+    if (tts && !tts.ok) return refuse(tts.refusal.status, restErrorBody(tts.refusal.status, tts.refusal.message));
     // ws echoes the first requested subprotocol (`api-subscription-key.<key>`), as Sarvam does.
     wss.handleUpgrade(req, socket, head, (ws) => {
+      log.status = 101;
       ws.on('close', () => (log.closed = true));
-      if (endpoint === 'stt-ws') serveSttSocket(state, ws, req, log, failure);
-      else serveTtsSocket(state, ws, url.searchParams.get('send_completion_event') !== 'false', log, failure);
+      if (stt?.ok) serveSttSocket(state, ws, stt.value, log, failure);
+      else if (tts?.ok) serveTtsSocket(state, ws, tts.value, log, failure);
     });
   });
 
@@ -86,4 +100,12 @@ export async function startFakeSarvam(options: FakeSarvamOptions = {}): Promise<
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
     },
   };
+}
+
+/** Answers an upgrade request with an HTTP error and Sarvam's JSON body; the client's connect fails. */
+function refuseUpgrade(socket: Duplex, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+  );
 }

@@ -1,7 +1,46 @@
-import type { FakeSarvamOptions, SarvamEndpoint, SarvamFailure, SarvamRequestLog } from './types.js';
-import { defaultTranscript } from './types.js';
+import type { FakeSarvamOptions, SarvamEndpoint, SarvamFailure, SarvamRequestLog, SentTranscript } from './types.js';
+import { defaultTranscript, fakeSarvamDefaults } from './types.js';
 
-/** Shared mutable state of one fake Sarvam server. */
+type LogStart = Pick<SarvamRequestLog, 'endpoint' | 'path' | 'headers' | 'apiKey' | 'params'>;
+
+/** One request's log entry; the fake appends to it, tests read it as a {@link SarvamRequestLog}. */
+export class RequestLogEntry implements SarvamRequestLog {
+  readonly endpoint: SarvamEndpoint;
+  readonly path: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly apiKey: string | null;
+  params: Record<string, unknown>;
+  status: number | null = null;
+  readonly texts: string[] = [];
+  readonly messages: unknown[] = [];
+  readonly sent: unknown[] = [];
+  readonly transcriptsSent: SentTranscript[] = [];
+  closed = false;
+  /** Audio pieces, joined lazily: a long call appends thousands of chunks. */
+  private readonly audioPieces: Buffer[] = [];
+
+  constructor(start: LogStart) {
+    this.endpoint = start.endpoint;
+    this.path = start.path;
+    this.headers = start.headers;
+    this.apiKey = start.apiKey;
+    this.params = start.params;
+  }
+
+  get audio(): Buffer {
+    if (this.audioPieces.length !== 1) {
+      const joined = Buffer.concat(this.audioPieces);
+      this.audioPieces.splice(0, this.audioPieces.length, joined);
+    }
+    return this.audioPieces[0] ?? Buffer.alloc(0);
+  }
+
+  addAudio(pcm: Buffer): void {
+    if (pcm.byteLength > 0) this.audioPieces.push(pcm);
+  }
+}
+
+/** Shared state of one fake Sarvam server: its options, scripted failures, transcript queue and request log. */
 export class FakeSarvamState {
   readonly requests: SarvamRequestLog[] = [];
   private readonly failures: SarvamFailure[] = [];
@@ -13,7 +52,7 @@ export class FakeSarvamState {
   }
 
   get apiKey(): string {
-    return this.options.apiKey ?? 'test-key';
+    return this.options.apiKey ?? fakeSarvamDefaults.apiKey;
   }
 
   inject(failure: SarvamFailure): void {
@@ -26,6 +65,7 @@ export class FakeSarvamState {
     return i < 0 ? undefined : this.failures.splice(i, 1)[0];
   }
 
+  /** The transcript of audio that held speech: the next queued one, else the function's, else the default sentence. */
   transcriptFor(audio: Buffer, sampleRate: number): string {
     const queued = this.queue.shift();
     if (queued !== undefined) return queued;
@@ -37,9 +77,9 @@ export class FakeSarvamState {
     return `fake_${Date.now()}_${++this.ids}`;
   }
 
-  log(entry: Omit<SarvamRequestLog, 'audio' | 'texts' | 'messages' | 'closed'>): SarvamRequestLog {
-    const full: SarvamRequestLog = { ...entry, audio: Buffer.alloc(0), texts: [], messages: [], closed: false };
-    this.requests.push(full);
-    return full;
+  log(start: LogStart): RequestLogEntry {
+    const entry = new RequestLogEntry(start);
+    this.requests.push(entry);
+    return entry;
   }
 }

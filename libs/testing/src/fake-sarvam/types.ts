@@ -4,24 +4,52 @@ export type SarvamEndpoint = 'stt-rest' | 'tts-rest' | 'stt-ws' | 'tts-ws';
 /** Picks a transcript for a piece of audio (PCM16LE mono at `sampleRate`). */
 export type TranscriptFn = (audio: Buffer, sampleRate: number) => string;
 
-/** Options of {@link startFakeSarvam}. */
+/** What the STT socket does with a flush over audio that held no speech (see {@link FakeSarvamOptions.sttSilentFlush}). */
+export type SilentFlushAnswer = 'ignore' | 'empty';
+
+/** The fake's defaults, for tests that need to know them (e.g. how much silence ends a segment). */
+export const fakeSarvamDefaults = {
+  apiKey: 'test-key',
+  /** STT WS: the silence (audio time) after speech at which the fake's VAD ends a segment. */
+  sttEndOfSpeechMs: 600,
+  sttSilentFlush: 'ignore' as SilentFlushAnswer,
+  /** STT WS idle limit (Sarvam documents one minute for TTS; STT's limit is unverified). */
+  sttIdleTimeoutMs: 60_000,
+  /** TTS WS idle limit: "The connection automatically closes after one minute of inactivity". */
+  ttsIdleTimeoutMs: 60_000,
+  ttsChunkMs: 100,
+} as const;
+
+/** Options of {@link startFakeSarvam}. Every one is optional; defaults in {@link fakeSarvamDefaults}. */
 export interface FakeSarvamOptions {
   /** Accepted key; default `test-key`. */
   apiKey?: string;
   /** Port; default 0 (any free port). */
   port?: number;
   /**
-   * Transcripts for STT (REST and each WS flush): a queue consumed in order, then the function or the
-   * default sentence; or a function. Default: always {@link defaultTranscript}.
+   * Transcripts for STT: a queue consumed in order, one entry per REST request and per streaming
+   * segment that held speech (a silent segment answered with `""` consumes none), then the function
+   * or {@link defaultTranscript}; or a function. Default: always {@link defaultTranscript}.
    */
   transcripts?: Array<string> | TranscriptFn;
-  /** Delay before an STT answer (REST or WS); default 0. */
+  /** Delay before an STT answer (REST, or each streaming `data`); default 0. */
   sttLatencyMs?: number;
   /**
-   * STT WS: close a socket that received no message for this long, with code 1008 (an idle timeout,
-   * as Sarvam's realtime endpoint does); default: never.
+   * STT WS: the silence after speech (audio time: samples received, not wall time) at which the
+   * fake's own VAD ends a segment and sends its transcript unasked; default 600 ms (Sarvam's VAD
+   * ends speech after about 0.5–1 s).
    */
+  sttEndOfSpeechMs?: number;
+  /**
+   * STT WS: a flush over audio that held no speech is `'ignore'`d (no answer at all; default) or
+   * answered with an `'empty'` transcript `""`. A flush with no audio since the last segment is never
+   * answered.
+   */
+  sttSilentFlush?: SilentFlushAnswer;
+  /** STT WS: a socket that receives no message for this long is closed with code 1008; default 60 000 ms. */
   sttIdleTimeoutMs?: number;
+  /** TTS WS: a socket that receives no message for this long is closed with code 1008; default 60 000 ms. */
+  ttsIdleTimeoutMs?: number;
   /** Delay before the first TTS audio (REST or WS); default 0. */
   ttsFirstByteMs?: number;
   /** Size of each streamed TTS audio message; default 100 ms. */
@@ -29,18 +57,34 @@ export interface FakeSarvamOptions {
 }
 
 /**
- * A scripted failure for the next matching request:
- * - `status`: REST answers this HTTP status with Sarvam's error body (`retryAfterS` adds `retry-after`);
- *   for WS, the upgrade is refused with it.
- * - `close`: the WS accepts, then closes with this code on its first flush (e.g. 1011).
- * - `error`: the WS sends an error message on its first flush.
- * - `stall`: the STT WS never answers its first flush (later flushes are answered).
+ * A scripted failure, taken by the next matching request (for a WS: at the upgrade, and it then
+ * applies to that connection):
+ * - `status`: REST answers this HTTP status with Sarvam's error body (`retryAfterS` adds
+ *   `retry-after`); a WS upgrade is refused with it.
+ * - `close`: the WS accepts, then closes with this code at its first honoured flush (e.g. 1011).
+ * - `closeAtAudio` (STT WS): the WS accepts, then closes with this code at the first audio message
+ *   that arrives once `afterAudioMs` (default 0) of audio was received — a drop mid-utterance. That
+ *   message's audio is lost (not in the log's `audio`).
+ * - `error`: instead of answering its first honoured flush, the WS sends an error message (STT:
+ *   `code` `internal_server_error`; TTS: `code` 500); the flushed audio or text is dropped.
+ * - `stall` (STT WS): its first honoured flush is never answered and its audio is dropped (later
+ *   flushes and the server's own segments are answered).
  */
 export type SarvamFailure =
   | { on: SarvamEndpoint; status: number; retryAfterS?: number }
   | { on: 'stt-ws' | 'tts-ws'; close: number }
+  | { on: 'stt-ws'; closeAtAudio: number; afterAudioMs?: number }
   | { on: 'stt-ws' | 'tts-ws'; error: string }
   | { on: 'stt-ws'; stall: true };
+
+/** One transcript the STT socket sent, for comparing what the provider heard with what reached the agent. */
+export interface SentTranscript {
+  transcript: string;
+  /** `end-of-speech`: sent unasked when the fake's VAD heard the speech end; `flush`: the answer to a flush. */
+  cause: 'end-of-speech' | 'flush';
+  /** Length of the audio the transcript covers (also its `metrics.audio_duration`). */
+  audioSeconds: number;
+}
 
 /** What arrived at the fake, one entry per REST call or WS connection (WS entries grow as messages arrive). */
 export interface SarvamRequestLog {
@@ -49,14 +93,23 @@ export interface SarvamRequestLog {
   headers: Record<string, string | string[] | undefined>;
   /** The key the client authenticated with (header or WS subprotocol), if any. */
   apiKey: string | null;
-  /** Query parameters, multipart fields, JSON body fields, or (TTS WS) the last config. */
+  /** Query parameters, multipart fields, JSON body fields, or (TTS WS) the query and the last accepted config. */
   params: Record<string, unknown>;
+  /**
+   * HTTP status the fake answered: the REST response's, or for a WS 101 when the upgrade was
+   * accepted and the refusal's status otherwise; `null` until answered.
+   */
+  status: number | null;
   /** STT audio received, decoded to PCM16LE (WAV headers removed). */
-  audio: Buffer;
+  readonly audio: Buffer;
   /** TTS texts received. */
   texts: string[];
   /** WS messages received, parsed. */
   messages: unknown[];
+  /** WS messages the fake sent, in order. */
+  sent: unknown[];
+  /** STT WS: every `data` transcript sent, in order, and why. */
+  transcriptsSent: SentTranscript[];
   /** WS: closed (by either side). */
   closed: boolean;
 }

@@ -1,7 +1,7 @@
 import { ErrorCode, type AudexlyError } from '@audexly/protocol';
-import { EventQueue } from '../event-queue.js';
-import type { SttEvent, SttProvider, SttSession, SttSessionOptions } from '../stt.js';
-import { messageOf, upstreamError } from '../upstream-error.js';
+import { EventQueue } from './event-queue.js';
+import type { SttEvent, SttProvider, SttSession, SttSessionOptions } from './stt.js';
+import { messageOf, upstreamError } from './upstream-error.js';
 
 export interface FallbackSttOptions {
   /**
@@ -14,12 +14,16 @@ export interface FallbackSttOptions {
 }
 
 /**
- * Uses `primary` (streaming) and `fallback` (REST) per utterance. Each utterance's audio is kept
- * until its transcript is out. When the primary fails (cannot open, errors, closes mid-utterance)
- * or does not answer a flush within `flushTimeoutMs`, the utterances it still owed are transcribed
- * by the fallback, and a fresh primary session is opened for the next utterance (audio already
- * spoken in it is replayed), up to `maxPrimaryFailures` times per session. Transcripts come out in
- * flush order, whichever provider produced them. A fallback error ends the session with that error.
+ * The STT stage's fallback, part of its provider contract: any two providers, typically a streaming
+ * `primary` (Sarvam's socket) and a `fallback` that transcribes whole utterances (Sarvam REST),
+ * chosen per utterance. Each utterance's audio is kept until its transcript is out. When the
+ * primary fails (cannot open, errors, closes mid-utterance) or does not answer a flush within
+ * `flushTimeoutMs`, the utterances it still owed are transcribed by the fallback, and a fresh
+ * primary session is opened for the next utterance (audio already spoken in it is replayed), up
+ * to `maxPrimaryFailures` times per session. Transcripts come out in flush order, whichever
+ * provider produced them. A failed primary's text for an utterance it had not finished is
+ * discarded with it and the whole utterance is transcribed again from the kept audio, so each word
+ * is transcribed once. A fallback error ends the session with that error.
  */
 export class FallbackStt implements SttProvider {
   readonly name: string;
@@ -135,7 +139,8 @@ class FallbackSttSession implements SttSession {
 
   /** Opens a new primary session in the background, while the primary may still be tried. */
   private reopenPrimary(): void {
-    if (this.ended || this.primaryOpening || this.primary || this.primaryFailures >= this.tuning.maxPrimaryFailures) return;
+    if (this.ended || this.primaryOpening || this.primary || this.primaryFailures >= this.tuning.maxPrimaryFailures)
+      return;
     this.primaryOpening = true;
     this.tasks.push(this.openPrimary());
   }
@@ -170,6 +175,10 @@ class FallbackSttSession implements SttSession {
       if (event.type === 'error') {
         this.primaryFailed(session);
         return;
+      }
+      if (event.type === 'unplaced') {
+        this.events.push(event);
+        continue;
       }
       const owed = this.primaryOwes.shift();
       if (owed) this.resolve(owed, event);
@@ -221,6 +230,10 @@ class FallbackSttSession implements SttSession {
       if (event.type === 'error') {
         this.failAll(event.error);
         return;
+      }
+      if (event.type === 'unplaced') {
+        this.events.push(event);
+        continue;
       }
       const owed = this.restOwes.shift();
       if (owed) this.resolve(owed, event);

@@ -1,8 +1,9 @@
-import type { TtsOptions, TtsProvider, TtsSession } from '../tts.js';
+import type { TtsOptions, TtsProvider, TtsSession } from './tts.js';
 
 /**
- * Streaming TTS with a fallback: each call's session speaks through `primary` (Sarvam's socket)
- * until it fails once, then through `fallback` (REST) for the rest of the call. The text that
+ * The TTS stage's fallback, part of its provider contract: any two providers, typically streaming
+ * `primary` (Sarvam's socket) and `fallback` (Sarvam REST). Each call's session speaks through the
+ * primary until it fails once, then through the fallback for the rest of the call. The text that
  * failed is spoken again by the fallback when the primary had yielded nothing of it; if the
  * primary failed midway, that text's error is thrown (the caller already heard part of it) and
  * later texts go to the fallback.
@@ -19,7 +20,11 @@ export class FallbackTts implements TtsProvider {
   }
 
   async openSession(options: TtsOptions): Promise<TtsSession> {
-    return new FallbackTtsSession(await this.primary.openSession(options), () => this.fallback.openSession(options), this.onFallback);
+    return new FallbackTtsSession(
+      await this.primary.openSession(options),
+      () => this.fallback.openSession(options),
+      this.onFallback,
+    );
   }
 }
 

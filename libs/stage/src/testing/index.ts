@@ -1,0 +1,1 @@
+export { InMemoryCall, type InMemoryCallOptions, type PublishedEvent } from './in-memory-call.js';
