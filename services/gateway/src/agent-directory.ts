@@ -74,7 +74,9 @@ export class AgentDirectory {
   }
 
   private open(): Promise<{ numbers: KV; agents: KV }> {
-    this.buckets ??= Promise.all([openBucket(this.bus, BUCKETS.numbers), openBucket(this.bus, BUCKETS.agents)]).then(([numbers, agents]) => ({ numbers, agents }));
+    this.buckets ??= Promise.all([openBucket(this.bus, BUCKETS.numbers), openBucket(this.bus, BUCKETS.agents)]).then(
+      ([numbers, agents]) => ({ numbers, agents }),
+    );
     return this.buckets;
   }
 
@@ -86,7 +88,10 @@ export class AgentDirectory {
     }
     const parsed = agentConfigSchema.safeParse(agentEntry.json());
     if (!parsed.success) {
-      this.log.warn({ agentId, issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) }, 'stored agent is invalid; using the default agent');
+      this.log.warn(
+        { agentId, issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) },
+        'stored agent is invalid; using the default agent',
+      );
       return { agent: this.fallback, source: 'default' };
     }
     return { agent: parsed.data, source: 'number' };
@@ -98,7 +103,8 @@ export class AgentDirectory {
       const entry = await numbers.get(key);
       if (!entry || entry.operation !== 'PUT') return { agent: this.fallback, source: 'default' };
       const mapping = entry.json<{ agentId?: unknown }>();
-      if (typeof mapping.agentId !== 'string' || mapping.agentId === '') return { agent: this.fallback, source: 'default' };
+      if (typeof mapping.agentId !== 'string' || mapping.agentId === '')
+        return { agent: this.fallback, source: 'default' };
       return await this.agentById(agents, mapping.agentId);
     } catch (err) {
       this.log.warn({ err }, 'agent lookup failed; using the default agent');

@@ -14,7 +14,9 @@ describe('default agent', () => {
       llm: { model: 'gpt-4o-mini' },
       tts: { model: 'bulbul:v2', speaker: 'anushka' },
     });
-    expect(loadDefaultAgent({ AGENT_PROMPT: 'Be terse.', AGENT_GREETING: 'Hello', AGENT_LANGUAGE: 'hi-IN' })).toMatchObject({
+    expect(
+      loadDefaultAgent({ AGENT_PROMPT: 'Be terse.', AGENT_GREETING: 'Hello', AGENT_LANGUAGE: 'hi-IN' }),
+    ).toMatchObject({
       prompt: 'Be terse.',
       greeting: 'Hello',
       language: 'hi-IN',
@@ -27,7 +29,11 @@ describe('default agent', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agent-'));
     const good = join(dir, 'good.json');
     writeFileSync(good, JSON.stringify({ id: 'sales', name: 'Sales', prompt: 'Sell.', tts: { speaker: 'vidya' } }));
-    expect(loadDefaultAgent({ AGENT_FILE: good, AGENT_PROMPT: 'ignored' })).toMatchObject({ id: 'sales', prompt: 'Sell.', tts: { speaker: 'vidya', model: 'bulbul:v2' } });
+    expect(loadDefaultAgent({ AGENT_FILE: good, AGENT_PROMPT: 'ignored' })).toMatchObject({
+      id: 'sales',
+      prompt: 'Sell.',
+      tts: { speaker: 'vidya', model: 'bulbul:v2' },
+    });
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ name: 'No id' }));
     expect(() => loadDefaultAgent({ AGENT_FILE: bad })).toThrow(/not a valid agent/);

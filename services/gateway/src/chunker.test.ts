@@ -35,7 +35,11 @@ describe('chunker', () => {
   it('keeps the audio in order and zero-pads only the tail', () => {
     const input = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i % 255) + 1));
     const chunker = new Chunker({ sampleRate: 8000 });
-    const out = Buffer.concat([...chunker.push(input.subarray(0, 1234)), ...chunker.push(input.subarray(1234)), ...chunker.end()]);
+    const out = Buffer.concat([
+      ...chunker.push(input.subarray(0, 1234)),
+      ...chunker.push(input.subarray(1234)),
+      ...chunker.end(),
+    ]);
     expect(out.subarray(0, 5000).equals(input)).toBe(true);
     expect(out.byteLength).toBe(6400); // 3 × 1600 + a 1600-byte tail (200 bytes of audio + zeros)
     expect(out.subarray(5000).every((b) => b === 0)).toBe(true);
@@ -50,7 +54,11 @@ describe('chunker', () => {
   });
 
   it('honours configured sizes and never exceeds 99 840 bytes', () => {
-    expect(chunkLimits({ sampleRate: 8000, targetMs: 160, minMs: 100, maxMs: 200 })).toMatchObject({ targetBytes: 2560, minBytes: 1600, maxBytes: 3200 });
+    expect(chunkLimits({ sampleRate: 8000, targetMs: 160, minMs: 100, maxMs: 200 })).toMatchObject({
+      targetBytes: 2560,
+      minBytes: 1600,
+      maxBytes: 3200,
+    });
     const huge = chunkLimits({ sampleRate: 24000, targetMs: 5000, minMs: 100, maxMs: 10_000 });
     expect(huge.maxBytes).toBe(MAX_CHUNK_BYTES);
     expect(huge.targetBytes).toBe(MAX_CHUNK_BYTES);

@@ -2,7 +2,11 @@ import { STAGES, type CallDescriptor, type Stage } from '@audexly/protocol';
 import { claimStage, type Bus, type ClaimResult } from '@audexly/bus';
 
 /** Asks one instance of a stage to take a call (tests replace it to isolate themselves). */
-export type ClaimFunction = (stage: Stage, call: CallDescriptor, options?: { reclaim?: boolean }) => Promise<ClaimResult>;
+export type ClaimFunction = (
+  stage: Stage,
+  call: CallDescriptor,
+  options?: { reclaim?: boolean },
+) => Promise<ClaimResult>;
 
 export interface ClaimAllResult {
   ok: boolean;
@@ -12,8 +16,16 @@ export interface ClaimAllResult {
 }
 
 /** The default claim: `svc.<stage>.claim`, or `subjectFor(stage)` when given. */
-export function busClaim(bus: Bus, options: { timeoutMs?: number; subjectFor?: (stage: Stage) => string } = {}): ClaimFunction {
-  return (stage, call, claim) => claimStage(bus, stage, call, { timeoutMs: options.timeoutMs, subject: options.subjectFor?.(stage), reclaim: claim?.reclaim });
+export function busClaim(
+  bus: Bus,
+  options: { timeoutMs?: number; subjectFor?: (stage: Stage) => string } = {},
+): ClaimFunction {
+  return (stage, call, claim) =>
+    claimStage(bus, stage, call, {
+      timeoutMs: options.timeoutMs,
+      subject: options.subjectFor?.(stage),
+      reclaim: claim?.reclaim,
+    });
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Property-based fuzzing (fast-check) of the Exotel parser and of the connection handler over a
  * real WebSocket: random and mutated frames never throw out of either, never leak sessions or
- * grow memory without bound, and never disturb a concurrent call.
+ * grow memory without bound, and never disturb a concurrent call. The inputs are seeded
+ * (vitest.setup.ts, `FC_SEED`): every run tries the same frames, and a failure prints its seed.
  */
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
@@ -22,40 +23,84 @@ const FIXTURES = [...CONNECTED, ...START, ...MEDIA, ...DTMF, ...MARK, ...STOP, .
 const EVENTS = ['connected', 'start', 'media', 'dtmf', 'mark', 'stop', 'clear', 'teleport', ''];
 
 /** Any JSON-ish value, including the awkward ones (huge numbers, nested junk, wrong types). */
-const junk = fc.oneof(fc.jsonValue(), fc.string(), fc.double(), fc.integer(), fc.constant(null), fc.constant('8000Hz'), fc.base64String(), fc.array(fc.string()));
+const junk = fc.oneof(
+  fc.jsonValue(),
+  fc.string(),
+  fc.double(),
+  fc.integer(),
+  fc.constant(null),
+  fc.constant('8000Hz'),
+  fc.base64String(),
+  fc.array(fc.string()),
+);
 
 /** A frame shaped like Exotel's, with random values in the known keys. */
-const shapedFrame = fc.record(
-  {
-    event: fc.constantFrom(...EVENTS),
-    sequence_number: junk,
-    stream_sid: junk,
-    streamSid: junk,
-    start: fc.oneof(junk, fc.record({ stream_sid: junk, call_sid: junk, callSid: junk, from: junk, to: junk, custom_parameters: junk, media_format: fc.oneof(junk, fc.record({ sample_rate: junk, encoding: junk })) }, { requiredKeys: [] })),
-    media: fc.oneof(junk, fc.record({ payload: fc.oneof(junk, fc.base64String({ maxLength: 4000 })), chunk: junk, timestamp: junk, track: junk }, { requiredKeys: [] })),
-    dtmf: fc.oneof(junk, fc.record({ digit: fc.oneof(junk, fc.constantFrom('0', '5', '#', '*', 'A')), duration: junk }, { requiredKeys: [] })),
-    digit: junk,
-    mark: fc.oneof(junk, fc.record({ name: junk }, { requiredKeys: [] })),
-    stop: fc.oneof(junk, fc.record({ reason: junk, call_sid: junk }, { requiredKeys: [] })),
-  },
-  { requiredKeys: [] },
-).map((o) => JSON.stringify(o));
+const shapedFrame = fc
+  .record(
+    {
+      event: fc.constantFrom(...EVENTS),
+      sequence_number: junk,
+      stream_sid: junk,
+      streamSid: junk,
+      start: fc.oneof(
+        junk,
+        fc.record(
+          {
+            stream_sid: junk,
+            call_sid: junk,
+            callSid: junk,
+            from: junk,
+            to: junk,
+            custom_parameters: junk,
+            media_format: fc.oneof(junk, fc.record({ sample_rate: junk, encoding: junk })),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+      media: fc.oneof(
+        junk,
+        fc.record(
+          { payload: fc.oneof(junk, fc.base64String({ maxLength: 4000 })), chunk: junk, timestamp: junk, track: junk },
+          { requiredKeys: [] },
+        ),
+      ),
+      dtmf: fc.oneof(
+        junk,
+        fc.record(
+          { digit: fc.oneof(junk, fc.constantFrom('0', '5', '#', '*', 'A')), duration: junk },
+          { requiredKeys: [] },
+        ),
+      ),
+      digit: junk,
+      mark: fc.oneof(junk, fc.record({ name: junk }, { requiredKeys: [] })),
+      stop: fc.oneof(junk, fc.record({ reason: junk, call_sid: junk }, { requiredKeys: [] })),
+    },
+    { requiredKeys: [] },
+  )
+  .map((o) => JSON.stringify(o));
 
 /** A §11 fixture with a random edit: truncation, an inserted or replaced character, a value swapped. */
-const mutatedFixture = fc.tuple(fc.constantFrom(...FIXTURES), fc.nat(), fc.string({ maxLength: 8 }), fc.constantFrom('truncate', 'insert', 'replace', 'retype')).map(([line, at, text, how]) => {
-  const i = at % (line.length + 1);
-  switch (how) {
-    case 'truncate':
-      return line.slice(0, i);
-    case 'insert':
-      return line.slice(0, i) + text + line.slice(i);
-    case 'replace':
-      return line.slice(0, i) + text + line.slice(i + text.length);
-    case 'retype':
-      // Turn every string value into a number or an object, a classic of "tolerant" parsers.
-      return line.replace(/"([^"]*)"(?=[,}])/g, (_m, v: string) => (v.length % 2 ? '{}' : String(v.length)));
-  }
-});
+const mutatedFixture = fc
+  .tuple(
+    fc.constantFrom(...FIXTURES),
+    fc.nat(),
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom('truncate', 'insert', 'replace', 'retype'),
+  )
+  .map(([line, at, text, how]) => {
+    const i = at % (line.length + 1);
+    switch (how) {
+      case 'truncate':
+        return line.slice(0, i);
+      case 'insert':
+        return line.slice(0, i) + text + line.slice(i);
+      case 'replace':
+        return line.slice(0, i) + text + line.slice(i + text.length);
+      case 'retype':
+        // Turn every string value into a number or an object, a classic of "tolerant" parsers.
+        return line.replace(/"([^"]*)"(?=[,}])/g, (_m, v: string) => (v.length % 2 ? '{}' : String(v.length)));
+    }
+  });
 
 const anyFrame = fc.oneof(fc.string({ maxLength: 300 }), shapedFrame, mutatedFixture, fc.constantFrom(...FIXTURES));
 
@@ -64,7 +109,8 @@ describe('parser fuzzing', () => {
     fc.assert(
       fc.property(anyFrame, (text) => {
         const result = parseExotelFrame(text);
-        if (result.ok) expect(['connected', 'start', 'media', 'dtmf', 'mark', 'stop', 'unknown']).toContain(result.frame.event);
+        if (result.ok)
+          expect(['connected', 'start', 'media', 'dtmf', 'mark', 'stop', 'unknown']).toContain(result.frame.event);
         else expect(typeof result.error.code).toBe('string');
       }),
       { numRuns: 3000 },
@@ -82,11 +128,30 @@ let gateway: RunningGateway;
 
 beforeAll(async () => {
   bus = await connectBus({ servers: NATS_URL, name: 'gateway-fuzz-test', log: silent });
-  stages = STAGES.map((stage) => new ClaimServer(bus, { stage, instanceId: `fuzz-${stage}`, maxCalls: 500, subject: subjectFor(stage), onClaim: () => Promise.resolve() }));
-  stages.forEach((s) => s.start());
-  await bus.flush();
+  stages = STAGES.map(
+    (stage) =>
+      new ClaimServer(bus, {
+        stage,
+        instanceId: `fuzz-${stage}`,
+        maxCalls: 500,
+        subject: subjectFor(stage),
+        onClaim: () => Promise.resolve(),
+      }),
+  );
+  await Promise.all(stages.map((s) => s.start()));
   // A high message budget, so fuzzed connections reach the handler instead of the rate limit.
-  gateway = await startGateway({ NATS_URL, GATEWAY_PORT: '0', GATEWAY_HOST: '127.0.0.1', LOG_LEVEL: 'silent', MAX_MESSAGES_PER_S: '100000', DRAIN_TIMEOUT_MS: '200' }, silent, { claimSubject: subjectFor, noCapacityAudio: null });
+  gateway = await startGateway(
+    {
+      NATS_URL,
+      GATEWAY_PORT: '0',
+      GATEWAY_HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      MAX_MESSAGES_PER_S: '100000',
+      DRAIN_TIMEOUT_MS: '200',
+    },
+    silent,
+    { claimSubject: subjectFor, noCapacityAudio: null },
+  );
 });
 
 afterAll(async () => {
@@ -125,7 +190,12 @@ describe('connection handler fuzzing over a real WebSocket', () => {
       if (closeHow === 'terminate') client.ws.terminate();
       else client.ws.close(1000);
     };
-    const property = fc.asyncProperty(fc.array(anyFrame, { maxLength: 40 }), fc.boolean(), fc.constantFrom('close' as const, 'terminate' as const, 'stop' as const), session);
+    const property = fc.asyncProperty(
+      fc.array(anyFrame, { maxLength: 40 }),
+      fc.boolean(),
+      fc.constantFrom('close' as const, 'terminate' as const, 'stop' as const),
+      session,
+    );
 
     // Warm up (JIT, pools), then measure the heap across the main run.
     await fc.assert(property, { numRuns: 20 });

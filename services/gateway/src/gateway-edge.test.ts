@@ -3,14 +3,26 @@
  * with the agent chosen by the dialled number, DTMF collection, frame-loss accounting, transfer
  * and its Connect target, Passthru outcomes, and draining.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sineTone } from '@audexly/audio';
-import { AudioHeader, PROTOCOL_VERSION, STAGES, agentConfigSchema, numberKey, signCapability, subjects, toCallId, type Stage } from '@audexly/protocol';
+import {
+  AudioHeader,
+  PROTOCOL_VERSION,
+  STAGES,
+  agentConfigSchema,
+  numberKey,
+  outboundBindingKey,
+  signOutboundStreamToken,
+  subjects,
+  toCallId,
+  type Stage,
+} from '@audexly/protocol';
 import { BUCKETS, ClaimServer, connectBus, openBucket, type Bus } from '@audexly/bus';
 import { simulateCall } from '@audexly/simulator';
 import { createLogger } from '@audexly/telemetry';
+import { OLD_OUTBOUND_TOKEN_REASON } from './auth/edge-auth.js';
 import { startGateway, type RunningGateway } from './service.js';
 import { BusRecorder } from './test/bus-recorder.js';
 import { ExotelTestClient } from './test/exotel-client.js';
@@ -36,24 +48,48 @@ const capture = createLogger({
   }),
 });
 
-const baseEnv = { NATS_URL, GATEWAY_PORT: '0', GATEWAY_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DRAIN_TIMEOUT_MS: '500', HANGUP_TIMEOUT_MS: '3000' };
-const authEnv = { ...baseEnv, EXOTEL_STREAM_BASIC_AUTH: BASIC, EXOTEL_STREAM_TOKEN: STATIC_TOKEN, AUDEXLY_SECRET_KEY: SECRET, PUBLIC_URL: 'https://gw.example.com' };
+const baseEnv = {
+  NATS_URL,
+  GATEWAY_PORT: '0',
+  GATEWAY_HOST: '127.0.0.1',
+  LOG_LEVEL: 'silent',
+  DRAIN_TIMEOUT_MS: '500',
+  HANGUP_TIMEOUT_MS: '3000',
+};
+const authEnv = {
+  ...baseEnv,
+  EXOTEL_STREAM_BASIC_AUTH: BASIC,
+  EXOTEL_STREAM_TOKEN: STATIC_TOKEN,
+  AUDEXLY_SECRET_KEY: SECRET,
+  PUBLIC_URL: 'https://gw.example.com',
+};
 
 let bus: Bus;
 let stages: ClaimServer[];
 let gateway: RunningGateway;
 const basicHeader = (userPass = BASIC) => ({ Authorization: `Basic ${Buffer.from(userPass).toString('base64')}` });
 const http = (g: RunningGateway) => `http://127.0.0.1:${g.port}`;
-const streamUrl = (g: RunningGateway, suffix = '') => `ws://127.0.0.1:${g.port}/api/v1/telephony/exotel/stream${suffix}`;
+const streamUrl = (g: RunningGateway, suffix = '') =>
+  `ws://127.0.0.1:${g.port}/api/v1/telephony/exotel/stream${suffix}`;
 
 /** A unique Indian number, its agent in KV `agents`, and the mapping in KV `numbers`. */
-async function storeAgent(overrides: Record<string, unknown> = {}): Promise<{ number: string; agentId: string; cleanup: () => Promise<void> }> {
-  const number = `+9180${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+async function storeAgent(
+  overrides: Record<string, unknown> = {},
+): Promise<{ number: string; agentId: string; cleanup: () => Promise<void> }> {
+  const number = `+9180${String(randomInt(1e8)).padStart(8, '0')}`;
   const agentId = `agent-${randomUUID()}`;
   const agents = await openBucket(bus, BUCKETS.agents);
   const numbers = await openBucket(bus, BUCKETS.numbers);
-  await agents.put(agentId, JSON.stringify(agentConfigSchema.parse({ id: agentId, name: 'Edge test agent', prompt: 'Be brief.', ...overrides })));
-  await numbers.put(numberKey(number), JSON.stringify({ number, agentId, telephonyConfigId: null, createdAt: Date.now() }));
+  await agents.put(
+    agentId,
+    JSON.stringify(
+      agentConfigSchema.parse({ id: agentId, name: 'Edge test agent', prompt: 'Be brief.', ...overrides }),
+    ),
+  );
+  await numbers.put(
+    numberKey(number),
+    JSON.stringify({ number, agentId, telephonyConfigId: null, createdAt: Date.now() }),
+  );
   return {
     number,
     agentId,
@@ -64,8 +100,14 @@ async function storeAgent(overrides: Record<string, unknown> = {}): Promise<{ nu
   };
 }
 
-async function call(g: RunningGateway, options: { url?: string; headers?: Record<string, string>; callSid?: string; rate?: number; to?: string } = {}) {
-  const client = await ExotelTestClient.connect(options.url ?? streamUrl(g, `/${STATIC_TOKEN}`), { headers: options.headers, callSid: options.callSid });
+async function call(
+  g: RunningGateway,
+  options: { url?: string; headers?: Record<string, string>; callSid?: string; rate?: number; to?: string } = {},
+) {
+  const client = await ExotelTestClient.connect(options.url ?? streamUrl(g, `/${STATIC_TOKEN}`), {
+    headers: options.headers,
+    callSid: options.callSid,
+  });
   const rec = new BusRecorder(bus, client.callSid);
   await rec.start(['lifecycle', 'playback', 'control', 'error'], [subjects.audioIn(client.callSid)]);
   client.start({ sampleRate: options.rate ?? 8000, to: options.to });
@@ -74,9 +116,17 @@ async function call(g: RunningGateway, options: { url?: string; headers?: Record
 
 beforeAll(async () => {
   bus = await connectBus({ servers: NATS_URL, name: 'gateway-edge-test', log: silent });
-  stages = STAGES.map((stage) => new ClaimServer(bus, { stage, instanceId: `fake-${stage}`, maxCalls: 50, subject: subjectFor(stage), onClaim: () => Promise.resolve() }));
-  stages.forEach((s) => s.start());
-  await bus.flush();
+  stages = STAGES.map(
+    (stage) =>
+      new ClaimServer(bus, {
+        stage,
+        instanceId: `fake-${stage}`,
+        maxCalls: 50,
+        subject: subjectFor(stage),
+        onClaim: () => Promise.resolve(),
+      }),
+  );
+  await Promise.all(stages.map((s) => s.start()));
   gateway = await startGateway(authEnv, capture, { claimSubject: subjectFor, noCapacityAudio: null });
 });
 
@@ -89,7 +139,9 @@ afterAll(async () => {
 describe('authentication before the upgrade', () => {
   it('answers 401 and never upgrades without credentials, with wrong Basic, or with a guessed token', async () => {
     await expect(ExotelTestClient.connect(streamUrl(gateway))).rejects.toThrow('HTTP 401');
-    await expect(ExotelTestClient.connect(streamUrl(gateway), { headers: basicHeader('exotel:wrong') })).rejects.toThrow('HTTP 401');
+    await expect(
+      ExotelTestClient.connect(streamUrl(gateway), { headers: basicHeader('exotel:wrong') }),
+    ).rejects.toThrow('HTTP 401');
     await expect(ExotelTestClient.connect(streamUrl(gateway, '/not-the-token'))).rejects.toThrow('HTTP 401');
     await expect(ExotelTestClient.connect(streamUrl(gateway, '?token=not-the-token'))).rejects.toThrow('HTTP 401');
     expect(gateway.activeCalls).toBe(0);
@@ -112,8 +164,15 @@ describe('authentication before the upgrade', () => {
   });
 
   it('answers 403 to an address outside EXOTEL_IP_ALLOWLIST, trusting X-Forwarded-For only behind a proxy', async () => {
-    const direct = await startGateway({ ...baseEnv, EXOTEL_IP_ALLOWLIST: '192.0.2.0/24' }, silent, { claimSubject: subjectFor, noCapacityAudio: null });
-    const proxied = await startGateway({ ...baseEnv, EXOTEL_IP_ALLOWLIST: '192.0.2.0/24', TRUST_PROXY: 'true' }, silent, { claimSubject: subjectFor, noCapacityAudio: null });
+    const direct = await startGateway({ ...baseEnv, EXOTEL_IP_ALLOWLIST: '192.0.2.0/24' }, silent, {
+      claimSubject: subjectFor,
+      noCapacityAudio: null,
+    });
+    const proxied = await startGateway(
+      { ...baseEnv, EXOTEL_IP_ALLOWLIST: '192.0.2.0/24', TRUST_PROXY: 'true' },
+      silent,
+      { claimSubject: subjectFor, noCapacityAudio: null },
+    );
     try {
       const xff = { 'X-Forwarded-For': '192.0.2.44' };
       await expect(ExotelTestClient.connect(streamUrl(direct))).rejects.toThrow('HTTP 403');
@@ -130,7 +189,8 @@ describe('authentication before the upgrade', () => {
   it('never logs credentials', () => {
     const all = logLines.join('');
     expect(all).toContain('refused a stream upgrade');
-    for (const secret of [BASIC, 'pa55-w0rd-never-logged', Buffer.from(BASIC).toString('base64'), STATIC_TOKEN, SECRET]) expect(all).not.toContain(secret);
+    for (const secret of [BASIC, 'pa55-w0rd-never-logged', Buffer.from(BASIC).toString('base64'), STATIC_TOKEN, SECRET])
+      expect(all).not.toContain(secret);
   });
 });
 
@@ -140,7 +200,9 @@ describe('dynamic Voicebot URL', () => {
     try {
       const callSid = randomBytes(16).toString('hex');
       const national = `0${stored.number.slice(3)}`;
-      const res = await fetch(`${http(gateway)}/api/v1/telephony/exotel/voicebot-url?CallSid=${callSid}&CallFrom=09876543210&CallTo=${national}&Direction=incoming&token=${STATIC_TOKEN}`);
+      const res = await fetch(
+        `${http(gateway)}/api/v1/telephony/exotel/voicebot-url?CallSid=${callSid}&CallFrom=09876543210&CallTo=${national}&Direction=incoming&token=${STATIC_TOKEN}`,
+      );
       expect(res.status).toBe(200);
       const { url } = (await res.json()) as { url: string };
       const parsed = new URL(url);
@@ -150,15 +212,25 @@ describe('dynamic Voicebot URL', () => {
       expect(parsed.pathname).toMatch(/^\/api\/v1\/telephony\/exotel\/stream\/c1\.[^/]+$/);
 
       // Exotel connects to it (here: the same path and query on the local port).
-      const { client, rec } = await call(gateway, { url: streamUrl(gateway, `${parsed.pathname.slice('/api/v1/telephony/exotel/stream'.length)}${parsed.search}`), callSid, rate: 16000, to: national });
+      const { client, rec } = await call(gateway, {
+        url: streamUrl(gateway, `${parsed.pathname.slice('/api/v1/telephony/exotel/stream'.length)}${parsed.search}`),
+        callSid,
+        rate: 16000,
+        to: national,
+      });
       await rec.until(() => rec.of('call.started').length === 1, 5000, 'call.started');
-      expect(rec.of('call.started')[0]!.call).toMatchObject({ sampleRate: 16000, agent: { id: stored.agentId, greeting: 'Hello from the edge test.', sampleRate: 16000 } });
+      expect(rec.of('call.started')[0]!.call).toMatchObject({
+        sampleRate: 16000,
+        agent: { id: stored.agentId, greeting: 'Hello from the edge test.', sampleRate: 16000 },
+      });
       client.stop();
       await rec.until(() => rec.of('call.ended').length === 1, 3000, 'call.ended');
       rec.stop();
 
       // The same token cannot open a call with another CallSid.
-      const other = await call(gateway, { url: streamUrl(gateway, `${parsed.pathname.slice('/api/v1/telephony/exotel/stream'.length)}`) });
+      const other = await call(gateway, {
+        url: streamUrl(gateway, `${parsed.pathname.slice('/api/v1/telephony/exotel/stream'.length)}`),
+      });
       await other.client.until(() => other.client.closed !== undefined, 3000, 'close');
       expect(other.client.closed!.code).toBe(1008);
       expect(other.rec.of('call.started')).toHaveLength(0);
@@ -169,25 +241,90 @@ describe('dynamic Voicebot URL', () => {
   });
 
   it('falls back to the default agent for an unknown number, accepts a form POST, and requires credentials', async () => {
-    const body = new URLSearchParams({ CallSid: randomBytes(16).toString('hex'), From: '09876543210', To: '08000000001' });
-    const res = await fetch(`${http(gateway)}/api/v1/telephony/exotel/voicebot-url`, { method: 'POST', headers: { ...basicHeader(), 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const body = new URLSearchParams({
+      CallSid: randomBytes(16).toString('hex'),
+      From: '09876543210',
+      To: '08000000001',
+    });
+    const res = await fetch(`${http(gateway)}/api/v1/telephony/exotel/voicebot-url`, {
+      method: 'POST',
+      headers: { ...basicHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     expect(res.status).toBe(200);
     expect(new URL(((await res.json()) as { url: string }).url).searchParams.get('sample-rate')).toBe('8000');
     expect((await fetch(`${http(gateway)}/api/v1/telephony/exotel/voicebot-url?CallSid=abc`)).status).toBe(401);
-    expect((await fetch(`${http(gateway)}/api/v1/telephony/exotel/voicebot-url/${STATIC_TOKEN}?CallSid=abc`)).status).toBe(200);
+    expect(
+      (await fetch(`${http(gateway)}/api/v1/telephony/exotel/voicebot-url/${STATIC_TOKEN}?CallSid=abc`)).status,
+    ).toBe(200);
   });
 
-  it("takes the agent named by the api's stream token on outbound calls", async () => {
+  it("takes the agent named by the api's outbound token, for the one call the api placed with it", async () => {
     const stored = await storeAgent();
+    const outbound = await openBucket(bus, BUCKETS.outbound);
+    const ref = `ob_${randomBytes(8).toString('hex')}`;
+    const callSid = randomBytes(16).toString('hex');
+    const expiresAt = Date.now() + 300_000;
+    const token = signOutboundStreamToken(SECRET, { agentId: stored.agentId, ref, expiresAt });
     try {
-      const token = signCapability(SECRET, 'stream', stored.agentId);
-      const { client, rec } = await call(gateway, { url: streamUrl(gateway, `/${token}?sample-rate=8000`) });
+      // What the api records once Exotel has accepted the call.
+      await outbound.put(outboundBindingKey(ref), JSON.stringify({ callSid, expiresAt }));
+      const { client, rec } = await call(gateway, { url: streamUrl(gateway, `/${token}?sample-rate=8000`), callSid });
       await rec.until(() => rec.of('call.started').length === 1, 5000, 'call.started');
-      expect(rec.of('call.started')[0]!.call).toMatchObject({ direction: 'outbound', agent: { id: stored.agentId } });
+      expect(rec.of('call.started')[0]!.call).toMatchObject({
+        direction: 'outbound',
+        callSid,
+        agent: { id: stored.agentId },
+      });
       client.stop();
       await rec.until(() => rec.of('call.ended').length === 1, 3000, 'call.ended');
       rec.stop();
+
+      // A leaked StreamUrl does not admit another call.
+      const other = await call(gateway, { url: streamUrl(gateway, `/${token}?sample-rate=8000`) });
+      await other.client.until(() => other.client.closed !== undefined, 3000, 'close');
+      expect(other.client.closed!.code).toBe(1008);
+      expect(other.rec.of('call.started')).toHaveLength(0);
+      other.rec.stop();
+
+      // Nor the telephony endpoints (which would mint per-call tokens for any CallSid).
+      expect(
+        (await fetch(`${http(gateway)}/api/v1/telephony/exotel/voicebot-url?CallSid=${callSid}&token=${token}`)).status,
+      ).toBe(403);
+      expect(
+        (await fetch(`${http(gateway)}/api/v1/telephony/exotel/transfer-target?CallSid=${callSid}&token=${token}`))
+          .status,
+      ).toBe(403);
     } finally {
+      await outbound.purge(outboundBindingKey(ref));
+      await stored.cleanup();
+    }
+  });
+
+  it('refuses an expired outbound token, and one of the old format with a log line that says why (without the token)', async () => {
+    const stored = await storeAgent();
+    const outbound = await openBucket(bus, BUCKETS.outbound);
+    const ref = `ob_${randomBytes(8).toString('hex')}`;
+    const expiresAt = Date.now() - 1000;
+    try {
+      await outbound.put(
+        outboundBindingKey(ref),
+        JSON.stringify({ callSid: randomBytes(16).toString('hex'), expiresAt }),
+      );
+      const expired = signOutboundStreamToken(SECRET, { agentId: stored.agentId, ref, expiresAt });
+      await expect(ExotelTestClient.connect(streamUrl(gateway, `/${expired}`))).rejects.toThrow('HTTP 401');
+      const key = Buffer.from(hkdfSync('sha256', SECRET, 'audexly', 'capability-token', 32));
+      const old = `${stored.agentId}.${createHmac('sha256', key).update(`stream:${stored.agentId}`).digest().subarray(0, 18).toString('base64url')}`;
+      await expect(ExotelTestClient.connect(streamUrl(gateway, `/${old}?sample-rate=8000`))).rejects.toThrow(
+        'HTTP 401',
+      );
+      const all = logLines.join('');
+      expect(all).toContain(OLD_OUTBOUND_TOKEN_REASON);
+      expect(all).toContain('outbound token expired');
+      for (const secret of [expired, old, old.split('.')[1]!, expired.split('.')[4]!])
+        expect(all).not.toContain(secret);
+    } finally {
+      await outbound.purge(outboundBindingKey(ref));
       await stored.cleanup();
     }
   });
@@ -244,7 +381,10 @@ describe('limits', () => {
   });
 
   it('closes calls over MAX_CALLS with 1013 (try again later)', async () => {
-    const small = await startGateway({ ...baseEnv, MAX_CALLS: '1' }, silent, { claimSubject: subjectFor, noCapacityAudio: null });
+    const small = await startGateway({ ...baseEnv, MAX_CALLS: '1' }, silent, {
+      claimSubject: subjectFor,
+      noCapacityAudio: null,
+    });
     try {
       const first = await call(small, { url: streamUrl(small) });
       await first.rec.until(() => first.rec.of('call.started').length === 1, 5000, 'call.started');
@@ -284,17 +424,36 @@ describe('call control', () => {
       const callId = client.callSid;
       await rec.until(() => rec.of('call.started').length === 1, 5000, 'call.started');
       const goodbye = sineTone(440, 300, 8000);
-      bus.publishAudio(subjects.audioOut(callId), goodbye, { [AudioHeader.turn]: 1, [AudioHeader.segment]: 0, [AudioHeader.seq]: 0 });
-      bus.publishAudio(subjects.audioOut(callId), new Uint8Array(0), { [AudioHeader.turn]: 1, [AudioHeader.segment]: 0, [AudioHeader.seq]: 1, [AudioHeader.last]: 1 });
+      bus.publishAudio(subjects.audioOut(callId), goodbye, {
+        [AudioHeader.turn]: 1,
+        [AudioHeader.segment]: 0,
+        [AudioHeader.seq]: 0,
+      });
+      bus.publishAudio(subjects.audioOut(callId), new Uint8Array(0), {
+        [AudioHeader.turn]: 1,
+        [AudioHeader.segment]: 0,
+        [AudioHeader.seq]: 1,
+        [AudioHeader.last]: 1,
+      });
       // The model asks for another number: only the agent's configured one is ever dialled.
-      bus.publishEvent('control', { type: 'control.transfer', v: PROTOCOL_VERSION, callId, timelineMs: 0, to: '+911111111111', reason: 'wants a human', afterTurn: 1 });
+      bus.publishEvent('control', {
+        type: 'control.transfer',
+        v: PROTOCOL_VERSION,
+        callId,
+        timelineMs: 0,
+        to: '+911111111111',
+        reason: 'wants a human',
+        afterTurn: 1,
+      });
       await client.until(() => client.closed !== undefined, 5000, 'close');
       expect(client.closed!.code).toBe(1000);
       expect(Buffer.concat(client.mediaChunks()).subarray(0, goodbye.byteLength).equals(goodbye)).toBe(true);
       await rec.until(() => rec.of('call.ended').length === 1, 3000, 'call.ended');
       expect(rec.of('call.ended')[0]).toMatchObject({ reason: 'transfer', detail: 'wants a human' });
 
-      const res = await fetch(`${http(gateway)}/api/v1/telephony/exotel/transfer-target?CallSid=${client.callSid}&CallFrom=09876543210&token=${STATIC_TOKEN}`);
+      const res = await fetch(
+        `${http(gateway)}/api/v1/telephony/exotel/transfer-target?CallSid=${client.callSid}&CallFrom=09876543210&token=${STATIC_TOKEN}`,
+      );
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({
         fetch_after_attempt: false,
@@ -305,10 +464,15 @@ describe('call control', () => {
         max_conversation_duration: 3600,
         music_on_hold: { type: 'operator_tone' },
       });
-      const unknown = await fetch(`${http(gateway)}/api/v1/telephony/exotel/transfer-target?CallSid=${randomBytes(16).toString('hex')}`, { headers: basicHeader() });
+      const unknown = await fetch(
+        `${http(gateway)}/api/v1/telephony/exotel/transfer-target?CallSid=${randomBytes(16).toString('hex')}`,
+        { headers: basicHeader() },
+      );
       expect(unknown.status).toBe(404);
       expect(await unknown.json()).toEqual({ error: 'no transfer for this call' });
-      expect((await fetch(`${http(gateway)}/api/v1/telephony/exotel/transfer-target?CallSid=${client.callSid}`)).status).toBe(401);
+      expect(
+        (await fetch(`${http(gateway)}/api/v1/telephony/exotel/transfer-target?CallSid=${client.callSid}`)).status,
+      ).toBe(401);
       rec.stop();
     } finally {
       await stored.cleanup();
@@ -318,16 +482,45 @@ describe('call control', () => {
   it('stores the Passthru stream outcome (bracketed GET and JSON Stream= POST) in KV passthru by call id', async () => {
     const kv = await openBucket(bus, BUCKETS.passthru);
     const sidA = randomBytes(16).toString('hex');
-    const query = new URLSearchParams({ CallSid: sidA, 'Stream[StreamSID]': 'aa', 'Stream[Status]': 'completed', 'Stream[Duration]': '28', 'Stream[DisconnectedBy]': 'bot', 'Stream[RecordingUrl]': 'https://r.example/x.mp3', token: STATIC_TOKEN });
+    const query = new URLSearchParams({
+      CallSid: sidA,
+      'Stream[StreamSID]': 'aa',
+      'Stream[Status]': 'completed',
+      'Stream[Duration]': '28',
+      'Stream[DisconnectedBy]': 'bot',
+      'Stream[RecordingUrl]': 'https://r.example/x.mp3',
+      token: STATIC_TOKEN,
+    });
     const a = await fetch(`${http(gateway)}/api/v1/telephony/exotel/passthru?${query.toString()}`);
     expect(a.status).toBe(200);
-    expect((await kv.get(toCallId(sidA)))?.json()).toMatchObject({ status: 'completed', durationS: 28, disconnectedBy: 'bot', recordingUrl: 'https://r.example/x.mp3', streamSid: 'aa', receivedAt: expect.any(Number) });
+    expect((await kv.get(toCallId(sidA)))?.json()).toMatchObject({
+      status: 'completed',
+      durationS: 28,
+      disconnectedBy: 'bot',
+      recordingUrl: 'https://r.example/x.mp3',
+      streamSid: 'aa',
+      receivedAt: expect.any(Number),
+    });
 
     const sidB = randomBytes(16).toString('hex');
-    const form = new URLSearchParams({ CallSid: sidB, Stream: JSON.stringify({ StreamSID: 'bb', Status: 'completed', Duration: '7', DisconnectedBy: 'user' }) });
-    const b = await fetch(`${http(gateway)}/api/v1/telephony/exotel/passthru/${STATIC_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    const form = new URLSearchParams({
+      CallSid: sidB,
+      Stream: JSON.stringify({ StreamSID: 'bb', Status: 'completed', Duration: '7', DisconnectedBy: 'user' }),
+    });
+    const b = await fetch(`${http(gateway)}/api/v1/telephony/exotel/passthru/${STATIC_TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
     expect(b.status).toBe(200);
-    expect((await kv.get(toCallId(sidB)))?.json()).toEqual({ status: 'completed', durationS: 7, disconnectedBy: 'user', recordingUrl: null, streamSid: 'bb', receivedAt: expect.any(Number) });
+    expect((await kv.get(toCallId(sidB)))?.json()).toEqual({
+      status: 'completed',
+      durationS: 7,
+      disconnectedBy: 'user',
+      recordingUrl: null,
+      streamSid: 'bb',
+      receivedAt: expect.any(Number),
+    });
 
     expect((await fetch(`${http(gateway)}/api/v1/telephony/exotel/passthru?CallSid=${sidA}`)).status).toBe(401);
     await kv.delete(toCallId(sidA));
@@ -336,27 +529,46 @@ describe('call control', () => {
 });
 
 describe('greeting latency', () => {
-  it('starts playing a greeting within a few hundred ms of start when TTS answers at once (simulated Exotel caller)', async () => {
+  it('plays the greeting a TTS sends at call start to the caller, whole (simulated Exotel caller)', async () => {
     // A stand-in TTS with a greeting cache: greeting audio as soon as call.started is out (for this
     // test's call only: other test files' calls run on the same NATS).
     const marker = randomUUID();
     const lifecycle = bus.nc.subscribe('call.*.lifecycle', {
       callback: (_err, msg) => {
-        const event = JSON.parse(msg.string()) as { type: string; callId: string; call?: { sampleRate: number; customParameters: Record<string, string> } };
+        const event = JSON.parse(msg.string()) as {
+          type: string;
+          callId: string;
+          call?: { sampleRate: number; customParameters: Record<string, string> };
+        };
         if (event.type !== 'call.started' || event.call?.customParameters.greetingTest !== marker) return;
         const greeting = sineTone(500, 600, event.call.sampleRate);
-        bus.publishAudio(subjects.audioOut(event.callId), greeting, { [AudioHeader.turn]: 0, [AudioHeader.segment]: 0, [AudioHeader.seq]: 0, [AudioHeader.sampleRate]: event.call.sampleRate });
-        bus.publishAudio(subjects.audioOut(event.callId), new Uint8Array(0), { [AudioHeader.turn]: 0, [AudioHeader.segment]: 0, [AudioHeader.seq]: 1, [AudioHeader.last]: 1 });
+        bus.publishAudio(subjects.audioOut(event.callId), greeting, {
+          [AudioHeader.turn]: 0,
+          [AudioHeader.segment]: 0,
+          [AudioHeader.seq]: 0,
+          [AudioHeader.sampleRate]: event.call.sampleRate,
+        });
+        bus.publishAudio(subjects.audioOut(event.callId), new Uint8Array(0), {
+          [AudioHeader.turn]: 0,
+          [AudioHeader.segment]: 0,
+          [AudioHeader.seq]: 1,
+          [AudioHeader.last]: 1,
+        });
       },
     });
     try {
-      const result = await simulateCall({ url: streamUrl(gateway, `/${STATIC_TOKEN}`), sampleRate: 16000, quietMs: 300, greetingTimeoutMs: 5000, customParameters: { greetingTest: marker } });
+      const result = await simulateCall({
+        url: streamUrl(gateway, `/${STATIC_TOKEN}`),
+        sampleRate: 16000,
+        quietMs: 300,
+        greetingTimeoutMs: 5000,
+        customParameters: { greetingTest: marker },
+      });
+      // Timing goals belong in benchmarks: the latency is reported here, not asserted.
       console.log(`greeting latency (start sent → first agent audio at the caller): ${result.greetingLatencyMs} ms`);
       expect(result.violations).toEqual([]);
-      expect(result.greetingAudioMs).toBeGreaterThanOrEqual(600);
-      // Exotel fails a session after ~10 s; the gateway's own share must be far below that.
       expect(result.greetingLatencyMs).not.toBeNull();
-      expect(result.greetingLatencyMs!).toBeLessThan(2000);
+      expect(result.greetingAudioMs).toBeGreaterThanOrEqual(600);
     } finally {
       lifecycle.unsubscribe();
     }
@@ -365,10 +577,13 @@ describe('greeting latency', () => {
 
 describe('drain', () => {
   it('keeps live calls going while draining and finishes as soon as the last one ends', async () => {
-    const own = await startGateway({ ...baseEnv, DRAIN_TIMEOUT_MS: '20000' }, silent, { claimSubject: subjectFor, noCapacityAudio: null });
+    // A drain deadline far beyond the test's timeout: the drain can only finish because the call ended.
+    const own = await startGateway({ ...baseEnv, DRAIN_TIMEOUT_MS: '600000' }, silent, {
+      claimSubject: subjectFor,
+      noCapacityAudio: null,
+    });
     const { client, rec } = await call(own, { url: streamUrl(own) });
     await rec.until(() => rec.of('call.started').length === 1, 5000, 'call.started');
-    const began = Date.now();
     let stopped = false;
     const stopping = own.stop().then(() => (stopped = true));
     expect((await fetch(`${http(own)}/api/v1/health`)).status).toBe(503);
@@ -381,7 +596,6 @@ describe('drain', () => {
     expect(stopped).toBe(false);
     client.stop();
     await stopping;
-    expect(Date.now() - began).toBeLessThan(10_000);
     expect(rec.of('call.ended')[0]).toMatchObject({ reason: 'caller-hangup' });
     rec.stop();
   });

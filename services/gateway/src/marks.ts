@@ -14,13 +14,6 @@ export function markName(turn: number, segment: number): string {
   return `t${turn}s${segment}`;
 }
 
-/** `t3s1` → { turn: 3, segment: 1 }; undefined for names we never send. */
-export function parseMarkName(name: string): { turn: number; segment: number } | undefined {
-  const match = /^t(\d+)s(\d+)$/.exec(name);
-  if (!match) return undefined;
-  return { turn: Number(match[1]), segment: Number(match[2]) };
-}
-
 /** Marks awaiting their echo, and the segments of each turn whose echo came back. */
 export class MarkTracker {
   private readonly pending = new Map<string, MarkInfo>();

@@ -24,6 +24,13 @@ export interface GatewayMetrics {
   callsEnded: Counter<'reason'>;
   claimMs: Histogram;
   voiceToVoiceMs: Histogram;
+  /**
+   * Each stage's share of a turn, ms, from the events the gateway sees (`part`: `stt_final` end of
+   * speech → final transcript, `stt_provider`, `llm_first_token`, `tts_first_byte`).
+   */
+  turnLatencyMs: Histogram<'part'>;
+  /** Claims no instance of a stage answered (no capacity), by stage. */
+  claimsRefused: Counter<'stage'>;
   /** Failover re-claims of a stage for a live call, by stage and outcome (`moved`, `same-instance`, `failed`). */
   reclaims: Counter<'stage' | 'outcome'>;
   /** Last heartbeat seen from the lost instance → re-claim answered, ms, by stage. */
@@ -32,20 +39,55 @@ export interface GatewayMetrics {
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
   const registers = [registry];
-  const chunksOut = new Counter({ name: 'audexly_gateway_chunks_out_total', help: 'Audio chunks sent to Exotel', registers });
-  const lateChunks = new Counter({ name: 'audexly_gateway_late_chunks_total', help: 'Audio chunks sent more than 20 ms after they were due', registers });
-  const chunkLatenessMs = new Histogram({ name: 'audexly_gateway_chunk_lateness_ms', help: 'How late paced chunks went out', buckets: [1, 2, 5, 10, 20, 50, 100, 250], registers });
-  const maxChunkLatenessMs = new Gauge({ name: 'audexly_gateway_chunk_lateness_max_ms', help: 'Largest chunk lateness since start', registers });
+  const chunksOut = new Counter({
+    name: 'audexly_gateway_chunks_out_total',
+    help: 'Audio chunks sent to Exotel',
+    registers,
+  });
+  const lateChunks = new Counter({
+    name: 'audexly_gateway_late_chunks_total',
+    help: 'Audio chunks sent more than 20 ms after they were due',
+    registers,
+  });
+  const chunkLatenessMs = new Histogram({
+    name: 'audexly_gateway_chunk_lateness_ms',
+    help: 'How late paced chunks went out',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 250],
+    registers,
+  });
+  const maxChunkLatenessMs = new Gauge({
+    name: 'audexly_gateway_chunk_lateness_max_ms',
+    help: 'Largest chunk lateness since start',
+    registers,
+  });
   let maxLateness = 0;
   return {
     chunksOut,
     lateChunks,
     chunkLatenessMs,
     maxChunkLatenessMs,
-    limitCloses: new Counter({ name: 'audexly_gateway_limit_closes_total', help: 'Connections closed for breaking a limit', labelNames: ['limit'], registers }),
-    refusedUpgrades: new Counter({ name: 'audexly_gateway_refused_upgrades_total', help: 'Stream upgrades refused, by HTTP status', labelNames: ['status'], registers }),
-    unknownKeys: new Counter({ name: 'audexly_gateway_unknown_keys_total', help: 'Keys in Exotel frames we do not know (ignored)', registers }),
-    unknownEvents: new Counter({ name: 'audexly_gateway_unknown_events_total', help: 'Exotel events we do not know (ignored)', registers }),
+    limitCloses: new Counter({
+      name: 'audexly_gateway_limit_closes_total',
+      help: 'Connections closed for breaking a limit',
+      labelNames: ['limit'],
+      registers,
+    }),
+    refusedUpgrades: new Counter({
+      name: 'audexly_gateway_refused_upgrades_total',
+      help: 'Stream upgrades refused, by HTTP status',
+      labelNames: ['status'],
+      registers,
+    }),
+    unknownKeys: new Counter({
+      name: 'audexly_gateway_unknown_keys_total',
+      help: 'Keys in Exotel frames we do not know (ignored)',
+      registers,
+    }),
+    unknownEvents: new Counter({
+      name: 'audexly_gateway_unknown_events_total',
+      help: 'Exotel events we do not know (ignored)',
+      registers,
+    }),
     observeChunk(lateByMs: number) {
       chunksOut.inc();
       if (lateByMs <= 0) return;
@@ -56,13 +98,45 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
         maxChunkLatenessMs.set(lateByMs);
       }
     },
-    activeCalls: new Gauge({ name: 'audexly_gateway_active_calls', help: 'Exotel calls this gateway holds', registers }),
-    framesIn: new Counter({ name: 'audexly_gateway_frames_in_total', help: 'Frames received from Exotel, by event', labelNames: ['event'], registers }),
-    malformedFrames: new Counter({ name: 'audexly_gateway_malformed_frames_total', help: 'Frames from Exotel that could not be used', labelNames: ['reason'], registers }),
-    lostFrames: new Counter({ name: 'audexly_gateway_lost_frames_total', help: 'Frames missing per sequence_number gaps', registers }),
-    reorderedFrames: new Counter({ name: 'audexly_gateway_reordered_frames_total', help: 'Frames whose sequence_number went backwards or repeated', registers }),
-    callsEnded: new Counter({ name: 'audexly_gateway_calls_ended_total', help: 'Calls ended, by reason', labelNames: ['reason'], registers }),
-    reclaims: new Counter({ name: 'audexly_gateway_reclaims_total', help: 'Stages re-claimed for live calls after their instance was lost', labelNames: ['stage', 'outcome'], registers }),
+    activeCalls: new Gauge({
+      name: 'audexly_gateway_active_calls',
+      help: 'Exotel calls this gateway holds',
+      registers,
+    }),
+    framesIn: new Counter({
+      name: 'audexly_gateway_frames_in_total',
+      help: 'Frames received from Exotel, by event',
+      labelNames: ['event'],
+      registers,
+    }),
+    malformedFrames: new Counter({
+      name: 'audexly_gateway_malformed_frames_total',
+      help: 'Frames from Exotel that could not be used',
+      labelNames: ['reason'],
+      registers,
+    }),
+    lostFrames: new Counter({
+      name: 'audexly_gateway_lost_frames_total',
+      help: 'Frames missing per sequence_number gaps',
+      registers,
+    }),
+    reorderedFrames: new Counter({
+      name: 'audexly_gateway_reordered_frames_total',
+      help: 'Frames whose sequence_number went backwards or repeated',
+      registers,
+    }),
+    callsEnded: new Counter({
+      name: 'audexly_gateway_calls_ended_total',
+      help: 'Calls ended, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    reclaims: new Counter({
+      name: 'audexly_gateway_reclaims_total',
+      help: 'Stages re-claimed for live calls after their instance was lost',
+      labelNames: ['stage', 'outcome'],
+      registers,
+    }),
     failoverMs: new Histogram({
       name: 'audexly_gateway_failover_ms',
       help: 'Last heartbeat seen from a lost stage instance to the re-claim answered',
@@ -70,11 +144,31 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       buckets: [250, 500, 750, 1000, 1250, 1500, 2000, 3000, 5000],
       registers,
     }),
-    claimMs: new Histogram({ name: 'audexly_gateway_claim_ms', help: 'Time to claim every stage for a call', buckets: LATENCY_BUCKETS_MS, registers }),
+    claimMs: new Histogram({
+      name: 'audexly_gateway_claim_ms',
+      help: 'Time to claim every stage for a call',
+      buckets: LATENCY_BUCKETS_MS,
+      registers,
+    }),
     voiceToVoiceMs: new Histogram({
       name: 'audexly_gateway_voice_to_voice_ms',
       help: 'End of caller speech to the first agent audio sent to Exotel',
       buckets: LATENCY_BUCKETS_MS,
+      enableExemplars: true,
+      registers,
+    }),
+    turnLatencyMs: new Histogram({
+      name: 'audexly_turn_latency_ms',
+      help: "Each stage's share of a turn: stt_final (end of speech to final transcript), stt_provider, llm_first_token, tts_first_byte",
+      labelNames: ['part'],
+      buckets: LATENCY_BUCKETS_MS,
+      enableExemplars: true,
+      registers,
+    }),
+    claimsRefused: new Counter({
+      name: 'audexly_gateway_claims_refused_total',
+      help: 'Stage claims no instance answered (no capacity), by stage',
+      labelNames: ['stage'],
       registers,
     }),
   };

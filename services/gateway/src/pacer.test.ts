@@ -32,6 +32,29 @@ describe('pacer', () => {
     vi.useRealTimers();
   });
 
+  it('paused, sends nothing more and drops nothing; resumed, sends the rest in order from where it stopped', () => {
+    const { pacer, sent } = setup(250);
+    for (let i = 0; i < 10; i++) pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    pacer.enqueue({ kind: 'mark', name: 'm', meta: null });
+    vi.advanceTimersByTime(300);
+    const before = sent.length;
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(10);
+    pacer.pause();
+    pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    vi.advanceTimersByTime(2000);
+    expect(sent).toHaveLength(before);
+    expect(pacer.isPaused).toBe(true);
+    // What was sent before the pause has played out.
+    expect(pacer.bufferedMs()).toBe(0);
+    pacer.resume();
+    const resumedAt = Date.now();
+    vi.advanceTimersByTime(2000);
+    expect(sent.map((s) => s.kind)).toEqual([...Array<string>(10).fill('media'), 'mark', 'media']);
+    // The lead is rebuilt from the resume: the first chunk after it plays at once.
+    expect(sent[before]!.playAt).toBe(resumedAt);
+  });
+
   it('never has more than the lead of audio sent ahead of the playout clock', () => {
     const { pacer, sent } = setup(250);
     for (let i = 0; i < 50; i++) pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
@@ -51,7 +74,13 @@ describe('pacer', () => {
     vi.useFakeTimers({ now: 1_000_000, toFake: ['setInterval', 'clearInterval', 'performance', 'Date'] });
     const ticker = new SharedTicker(5);
     const sent: { at: number; playAt: number }[] = [];
-    const pacer = new Pacer<null>({ sampleRate: RATE, leadMs: 250, clock: ticker, sendMedia: (_i, info) => sent.push({ at: ticker.now(), playAt: info.playAt }), sendMark: () => undefined });
+    const pacer = new Pacer<null>({
+      sampleRate: RATE,
+      leadMs: 250,
+      clock: ticker,
+      sendMedia: (_i, info) => sent.push({ at: ticker.now(), playAt: info.playAt }),
+      sendMark: () => undefined,
+    });
     for (let i = 0; i < 50; i++) pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
     let maxAhead = 0;
     for (let t = 0; t < 6000; t += 1) {

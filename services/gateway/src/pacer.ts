@@ -66,6 +66,7 @@ export class Pacer<M> {
   private timer: unknown = null;
   private dueAt: number | null = null;
   private stopped = false;
+  private paused = false;
 
   constructor(private readonly options: PacerOptions<M>) {
     this.clock = options.clock ?? systemClock;
@@ -78,7 +79,27 @@ export class Pacer<M> {
   enqueue(item: PacedItem<M>): void {
     if (this.stopped) return;
     this.queue.push(item);
+    if (this.timer === null && !this.paused) this.pump();
+  }
+
+  /**
+   * Stops sending (nothing is dropped): what was already sent plays out at Exotel, at most the
+   * lead. Items queue until {@link resume}.
+   */
+  pause(): void {
+    this.paused = true;
+    this.cancelTimer();
+  }
+
+  /** Sends again from where {@link pause} stopped, with the lead rebuilt from now. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
     if (this.timer === null) this.pump();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   /** Items waiting to be sent. */
@@ -118,7 +139,7 @@ export class Pacer<M> {
 
   private pump(): void {
     this.timer = null;
-    while (!this.stopped && this.queue.length > 0) {
+    while (!this.stopped && !this.paused && this.queue.length > 0) {
       const item = this.queue[0]!;
       if (item.kind === 'mark') {
         this.queue.shift();

@@ -68,7 +68,15 @@ export class AgentPlayout {
     if (this.finished.has(key)) return false;
     let seg = this.segments.find((s) => s.key === key);
     if (!seg) {
-      seg = { key, turn, segment, chunker: new Chunker({ sampleRate: this.options.sampleRate, ...this.options.chunk }), waiting: [], ended: false, bytes: 0 };
+      seg = {
+        key,
+        turn,
+        segment,
+        chunker: new Chunker({ sampleRate: this.options.sampleRate, ...this.options.chunk }),
+        waiting: [],
+        ended: false,
+        bytes: 0,
+      };
       this.insert(seg);
     }
     if (seg.ended) return false;
@@ -100,7 +108,9 @@ export class AgentPlayout {
       seg.ended = true;
       ended++;
       for (const chunk of chunks) seg.bytes += chunk.byteLength;
-      if (seg === this.segments[0]) for (const chunk of chunks) this.pacer.enqueue({ kind: 'media', pcm: chunk, meta: { turn: seg.turn, segment: seg.segment } });
+      if (seg === this.segments[0])
+        for (const chunk of chunks)
+          this.pacer.enqueue({ kind: 'media', pcm: chunk, meta: { turn: seg.turn, segment: seg.segment } });
       else seg.waiting.push(...chunks);
     }
     this.advance();
@@ -126,6 +136,16 @@ export class AgentPlayout {
     if (target === null) return null;
     this.cancelledThrough = Math.max(this.cancelledThrough, target);
     return { turn: target, heardSegments: this.marks.heard(target) };
+  }
+
+  /** Stops feeding audio to Exotel; everything queued stays (see {@link Pacer.pause}). */
+  pause(): void {
+    this.pacer.pause();
+  }
+
+  /** Feeds audio again from where {@link pause} stopped. */
+  resume(): void {
+    this.pacer.resume();
   }
 
   /** The turn being played or waiting to play, if any. */
@@ -169,7 +189,8 @@ export class AgentPlayout {
       const next = this.segments[0];
       if (next) {
         this.playingTurn = next.turn;
-        for (const chunk of next.waiting) this.pacer.enqueue({ kind: 'media', pcm: chunk, meta: { turn: next.turn, segment: next.segment } });
+        for (const chunk of next.waiting)
+          this.pacer.enqueue({ kind: 'media', pcm: chunk, meta: { turn: next.turn, segment: next.segment } });
         next.waiting = [];
       }
     }

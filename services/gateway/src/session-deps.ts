@@ -1,17 +1,17 @@
-/** What a call session is given by the gateway, and the close codes it uses. */
+/** What a call session is given by the gateway (its close codes are in close-codes.ts). */
 import type { SampleRate } from '@audexly/protocol';
 import type { Bus } from '@audexly/bus';
 import type { Logger } from '@audexly/telemetry';
 import type { AgentChoice } from './agent-directory.js';
-import type { CallSession } from './call-session.js';
 import type { ClaimFunction } from './claims.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PacerClock } from './pacer.js';
 import type { PublishBatch } from './publish-batch.js';
+import type { NatsLinkWatch } from './nats-link.js';
 import type { StageWatch } from './stage-watch.js';
 import type { TransferDecision } from './telephony/transfers.js';
 
-/** What a session needs from the gateway. */
+/** The gateway's settings every session follows. */
 export interface SessionSettings {
   chunkMs: number;
   chunkMinMs: number;
@@ -19,6 +19,8 @@ export interface SessionSettings {
   leadMs: number;
   hangupTimeoutMs: number;
   prestartBufferMs: number;
+  /** Most audio per call held through a NATS outage (ms). */
+  audioHoldMs: number;
   /** A socket that sends no `start` within this long is closed. */
   startTimeoutMs: number;
   bargeIn: boolean;
@@ -26,7 +28,8 @@ export interface SessionSettings {
   maxMessagesPerS: number;
 }
 
-export interface SessionDeps {
+/** What a session needs from the gateway; `S` is the session type (the gateway's registry keeps them). */
+export interface SessionDeps<S = unknown> {
   bus: Bus;
   log: Logger;
   metrics: GatewayMetrics;
@@ -48,12 +51,11 @@ export interface SessionDeps {
   noCapacityAudio: ReadonlyMap<SampleRate, Buffer> | null;
   clock?: PacerClock;
   /** Called at `start`: false when another live session already has this call id. */
-  register(callId: string, session: CallSession): boolean;
+  register(callId: string, session: S): boolean;
   /** Called once, when the session has ended. */
-  onEnd(session: CallSession): void;
+  onEnd(session: S): void;
   /** Stage heartbeats; when given, a stage whose instance is lost mid-call is re-claimed. */
   stageWatch?: StageWatch;
+  /** The NATS link for call audio; when given, a call's audio is held through an outage. */
+  natsLink?: NatsLinkWatch;
 }
-
-/** Close codes we use: normal, going away (drain), policy (no start, rate, token), internal error, try again later. */
-export const CLOSE = { normal: 1000, goingAway: 1001, policy: 1008, tooBig: 1009, error: 1011, tryAgainLater: 1013 } as const;

@@ -8,7 +8,11 @@ describe('per-call capability tokens', () => {
   it('verifies a fresh token and gives back its CallSid', () => {
     const token = mintCallToken(SECRET, SID, 60, 1_000_000);
     expect(token).toMatch(/^c1\.[A-Za-z0-9_-]+\.\d+\.[A-Za-z0-9_-]+$/);
-    expect(verifyCallToken(SECRET, token, 1_000_000 + 30_000)).toEqual({ ok: true, callSid: SID, expiresAt: 1_060_000 });
+    expect(verifyCallToken(SECRET, token, 1_000_000 + 30_000)).toEqual({
+      ok: true,
+      callSid: SID,
+      expiresAt: 1_060_000,
+    });
   });
 
   it('rejects an expired token', () => {
@@ -21,11 +25,19 @@ describe('per-call capability tokens', () => {
     expect(verifyCallToken('x'.repeat(32), token, 1_000_000)).toEqual({ ok: false, reason: 'bad-signature' });
     const [p, , exp, sig] = token.split('.');
     const otherSid = Buffer.from('ffffffffffffffffffffffffffffffff').toString('base64url');
-    expect(verifyCallToken(SECRET, [p, otherSid, exp, sig].join('.'), 1_000_000)).toEqual({ ok: false, reason: 'bad-signature' });
-    expect(verifyCallToken(SECRET, [p, token.split('.')[1], String(Number(exp) + 1000), sig].join('.'), 1_000_000)).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifyCallToken(SECRET, [p, otherSid, exp, sig].join('.'), 1_000_000)).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
+    expect(
+      verifyCallToken(SECRET, [p, token.split('.')[1], String(Number(exp) + 1000), sig].join('.'), 1_000_000),
+    ).toEqual({ ok: false, reason: 'bad-signature' });
   });
 
-  it.each(['', 'c1', 'c1.a.b.c', 'c2.YQ.1.YQ', 'c1.YQ.1.!!', 'c1.YQ.1.YQ.extra', `c1.YQ.1.${'A'.repeat(600)}`])('rejects the malformed token %j', (token) => {
-    expect(verifyCallToken(SECRET, token)).toEqual({ ok: false, reason: 'malformed' });
-  });
+  it.each(['', 'c1', 'c1.a.b.c', 'c2.YQ.1.YQ', 'c1.YQ.1.!!', 'c1.YQ.1.YQ.extra', `c1.YQ.1.${'A'.repeat(600)}`])(
+    'rejects the malformed token %j',
+    (token) => {
+      expect(verifyCallToken(SECRET, token)).toEqual({ ok: false, reason: 'malformed' });
+    },
+  );
 });

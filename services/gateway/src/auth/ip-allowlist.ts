@@ -26,7 +26,8 @@ export class IpAllowlist {
         continue;
       }
       const prefix = Number(bits);
-      if (!/^\d{1,3}$/.test(bits) || prefix > (family === 4 ? 32 : 128)) throw new Error(`EXOTEL_IP_ALLOWLIST: bad prefix length in ${entry}`);
+      if (!/^\d{1,3}$/.test(bits) || prefix > (family === 4 ? 32 : 128))
+        throw new Error(`EXOTEL_IP_ALLOWLIST: bad prefix length in ${entry}`);
       this.list.addSubnet(address, prefix, type);
     }
     this.size = entries.length;
@@ -41,7 +42,11 @@ export class IpAllowlist {
 }
 
 /** The client's address as far as we can trust it. */
-export function clientIp(headers: IncomingHttpHeaders, remoteAddress: string | undefined, trustProxy: boolean): string | null {
+export function clientIp(
+  headers: IncomingHttpHeaders,
+  remoteAddress: string | undefined,
+  trustProxy: boolean,
+): string | null {
   if (trustProxy) {
     const header = headers['x-forwarded-for'];
     const value = Array.isArray(header) ? header.join(',') : header;

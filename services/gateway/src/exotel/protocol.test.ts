@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSampleRate, clearMessage, decodeBase64, markMessage, mediaMessage, parseExotelFrame, type ExotelFrame } from './protocol.js';
+import {
+  chooseSampleRate,
+  clearMessage,
+  decodeBase64,
+  markMessage,
+  mediaMessage,
+  parseExotelFrame,
+  type ExotelFrame,
+} from './protocol.js';
+import { randomBelow, seededRandom } from '@audexly/testing';
 import { CONNECTED, DTMF, MARK, MEDIA, NEGATIVE, OUTBOUND, START, STOP } from './test/fixtures.js';
 
 function frame(line: string): ExotelFrame {
@@ -16,14 +25,62 @@ describe('Exotel frame parser (exotel.md §11 fixtures)', () => {
   });
 
   const startExpect = [
-    { streamSid: '919e7c249af3aa2d37bf7ef5c41551f2', callSid: '37ad7a2adfda919720942210af293270', sequenceNumber: 1, sampleRate: 8000, from: '+919876543210', customParameters: { tenant: 't42', agent: 'collections' } },
-    { streamSid: '047ecaad362553b44316e8b7fefdf073', callSid: '301de34dbccf13bc28493b813f15637b', sequenceNumber: 1, sampleRate: 8000, from: '09876543210', customParameters: { key1: 'value1', key2: 'value2' } },
-    { streamSid: '6f048d2e897a0d2d4029560f3f541947', callSid: '80bfbec2d78bbbf10fb851f4fa165211', sequenceNumber: 1, sampleRate: 8000, accountSid: 'exotel', customParameters: {} },
-    { streamSid: 'c3a1f0e2b4d64e8f9a7b6c5d4e3f2a10', callSid: 'd9e8f7a6b5c44d3e2f1a0b9c8d7e6f5a', sampleRate: 16000, customParameters: { session_type: 'support' } },
-    { streamSid: '0a1b2c3d4e5f60718293a4b5c6d7e8f9', callSid: 'f0e1d2c3b4a5968778695a4b3c2d1e0f', sampleRate: 24000, customParameters: { lead: 'L-10023' } },
-    { streamSid: 'a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2', callSid: '1f2e3d4c5b6a79887766554433221100', sampleRate: 8000, customParameters: {} },
-    { streamSid: '5e4d3c2b1a09f8e7d6c5b4a392817060', callSid: 'aa11bb22cc33dd44ee55ff6677889900', sampleRate: null, customParameters: {} },
-    { streamSid: 'b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6', callSid: '0f9e8d7c6b5a49382716051423324150', sequenceNumber: 1, sampleRate: 8000, accountSid: 'acmevoice1', customParameters: { k: 'v' } },
+    {
+      streamSid: '919e7c249af3aa2d37bf7ef5c41551f2',
+      callSid: '37ad7a2adfda919720942210af293270',
+      sequenceNumber: 1,
+      sampleRate: 8000,
+      from: '+919876543210',
+      customParameters: { tenant: 't42', agent: 'collections' },
+    },
+    {
+      streamSid: '047ecaad362553b44316e8b7fefdf073',
+      callSid: '301de34dbccf13bc28493b813f15637b',
+      sequenceNumber: 1,
+      sampleRate: 8000,
+      from: '09876543210',
+      customParameters: { key1: 'value1', key2: 'value2' },
+    },
+    {
+      streamSid: '6f048d2e897a0d2d4029560f3f541947',
+      callSid: '80bfbec2d78bbbf10fb851f4fa165211',
+      sequenceNumber: 1,
+      sampleRate: 8000,
+      accountSid: 'exotel',
+      customParameters: {},
+    },
+    {
+      streamSid: 'c3a1f0e2b4d64e8f9a7b6c5d4e3f2a10',
+      callSid: 'd9e8f7a6b5c44d3e2f1a0b9c8d7e6f5a',
+      sampleRate: 16000,
+      customParameters: { session_type: 'support' },
+    },
+    {
+      streamSid: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+      callSid: 'f0e1d2c3b4a5968778695a4b3c2d1e0f',
+      sampleRate: 24000,
+      customParameters: { lead: 'L-10023' },
+    },
+    {
+      streamSid: 'a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2',
+      callSid: '1f2e3d4c5b6a79887766554433221100',
+      sampleRate: 8000,
+      customParameters: {},
+    },
+    {
+      streamSid: '5e4d3c2b1a09f8e7d6c5b4a392817060',
+      callSid: 'aa11bb22cc33dd44ee55ff6677889900',
+      sampleRate: null,
+      customParameters: {},
+    },
+    {
+      streamSid: 'b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6',
+      callSid: '0f9e8d7c6b5a49382716051423324150',
+      sequenceNumber: 1,
+      sampleRate: 8000,
+      accountSid: 'acmevoice1',
+      customParameters: { k: 'v' },
+    },
   ];
   it.each(START.map((line, i) => [i + 1, line, startExpect[i]]))('reads start fixture %i', (_n, line, expected) => {
     expect(frame(line)).toMatchObject({ event: 'start', ...(expected as object) });
@@ -65,7 +122,10 @@ describe('Exotel frame parser (exotel.md §11 fixtures)', () => {
   });
 
   it('rejects a dtmf digit outside 0-9, * and #', () => {
-    expect(parseExotelFrame(DTMF[7]!)).toEqual({ ok: false, error: expect.objectContaining({ code: 'invalid-digit', event: 'dtmf' }) });
+    expect(parseExotelFrame(DTMF[7]!)).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'invalid-digit', event: 'dtmf' }),
+    });
   });
 
   it.each(MARK.map((line) => [line]))('reads mark echo %s', (line) => {
@@ -87,7 +147,11 @@ describe('Exotel frame parser (exotel.md §11 fixtures)', () => {
 
   it('ignores unknown events, and an inbound clear, without failing', () => {
     expect(frame(NEGATIVE[0]!)).toMatchObject({ event: 'unknown', name: 'teleport' });
-    expect(frame(NEGATIVE[5]!)).toMatchObject({ event: 'unknown', name: 'clear', streamSid: '919e7c249af3aa2d37bf7ef5c41551f2' });
+    expect(frame(NEGATIVE[5]!)).toMatchObject({
+      event: 'unknown',
+      name: 'clear',
+      streamSid: '919e7c249af3aa2d37bf7ef5c41551f2',
+    });
   });
 
   it.each([
@@ -112,7 +176,9 @@ describe('Exotel frame parser (exotel.md §11 fixtures)', () => {
   });
 
   it('accepts custom_parameters given as a string, and keys with stray spaces', () => {
-    const f = frame('{"event":"start","stream_sid":"s","start":{"call_sid":"c","to ":"+91","custom_parameters":"a=1&b=2"}}');
+    const f = frame(
+      '{"event":"start","stream_sid":"s","start":{"call_sid":"c","to ":"+91","custom_parameters":"a=1&b=2"}}',
+    );
     expect(f).toMatchObject({ event: 'start', streamSid: 's', to: '+91', customParameters: { a: '1', b: '2' } });
   });
 });
@@ -125,9 +191,20 @@ describe('sample rate choice', () => {
   });
 
   it('rejects rates other than 8000, 16000 and 24000 with a warning', () => {
-    expect(chooseSampleRate('44100', null)).toMatchObject({ sampleRate: 8000, source: 'default', warning: expect.stringContaining('44100') });
-    expect(chooseSampleRate(null, 11025)).toMatchObject({ sampleRate: 8000, warning: expect.stringContaining('11025') });
-    expect(chooseSampleRate('abc', 16000)).toMatchObject({ sampleRate: 16000, source: 'start', warning: expect.any(String) });
+    expect(chooseSampleRate('44100', null)).toMatchObject({
+      sampleRate: 8000,
+      source: 'default',
+      warning: expect.stringContaining('44100'),
+    });
+    expect(chooseSampleRate(null, 11025)).toMatchObject({
+      sampleRate: 8000,
+      warning: expect.stringContaining('11025'),
+    });
+    expect(chooseSampleRate('abc', 16000)).toMatchObject({
+      sampleRate: 16000,
+      source: 'start',
+      warning: expect.any(String),
+    });
   });
 
   it('warns when the URL and start disagree', () => {
@@ -161,31 +238,91 @@ describe('base64 payloads', () => {
     expect(decodeBase64(text)?.byteLength).toBe(bytes);
   });
 
-  it.each(['!!!notbase64', 'A', 'AA=A', 'AB-_', `${Buffer.alloc(1600).toString('base64').slice(0, -4)}ab-_`, `${Buffer.alloc(99).toString('base64')}AA=A`, `AAAA${'!'.repeat(100)}`, `${'A'.repeat(100)}==AA`])('rejects %j', (text) => {
+  it.each([
+    '!!!notbase64',
+    'A',
+    'AA=A',
+    'AB-_',
+    'AA=',
+    'A===',
+    'AAAAA==',
+    'AB==',
+    'AAB=',
+    `${'A'.repeat(32)} ${'A'.repeat(32)}=`,
+    `${'A'.repeat(60)}!${'A'.repeat(40)}=`,
+    `${Buffer.alloc(1600).toString('base64').slice(0, -4)}ab-_`,
+    `${Buffer.alloc(99).toString('base64')}AA=A`,
+    `AAAA${'!'.repeat(100)}`,
+    `${'A'.repeat(100)}==AA`,
+  ])('rejects %j', (text) => {
     expect(decodeBase64(text)).toBeNull();
   });
 
-  it('matches a strict decoder on random text', () => {
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ !';
-    for (let n = 0; n < 2000; n++) {
-      const len = Math.floor(Math.random() * 120);
-      let raw = '';
-      for (let i = 0; i < len; i++) raw += alphabet[Math.floor(Math.random() * alphabet.length)];
-      // Surrounding whitespace is tolerated, as before.
-      const text = raw.trim();
-      const strict = /^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 !== 1;
-      const expectedLen = strict ? Math.floor((text.length * 3) / 4) - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0) : -1;
+  it('matches a strict decoder on random and nearly-valid text', () => {
+    const seed = 20260417;
+    const random = seededRandom(seed);
+    const pick = (chars: string) => chars[randomBelow(random, chars.length)]!;
+    const alphabet = `${B64_ALPHABET}=-_ !`;
+    for (let n = 0; n < 4000; n++) {
+      let text: string;
+      if (n % 2 === 0) {
+        text = Array.from({ length: randomBelow(random, 120) }, () => pick(alphabet)).join('');
+      } else {
+        // The encoding of random bytes (sometimes unpadded), with up to two characters replaced,
+        // inserted or removed: the near misses a length check alone lets through.
+        const bytes = Buffer.from(Array.from({ length: randomBelow(random, 90) }, () => randomBelow(random, 256)));
+        text = bytes.toString('base64');
+        if (random() < 0.2) text = text.replace(/=+$/, '');
+        for (let edits = randomBelow(random, 3); edits > 0; edits--) {
+          const at = randomBelow(random, text.length + 1);
+          const how = randomBelow(random, 3);
+          text = text.slice(0, at) + (how === 2 ? '' : pick(alphabet)) + text.slice(how === 0 ? at : at + 1);
+        }
+      }
+      // Surrounding whitespace is tolerated.
+      const raw = random() < 0.1 ? ` ${text}\n` : text;
       const decoded = decodeBase64(raw);
-      expect(decoded === null ? -1 : decoded.byteLength).toBe(strict && Buffer.from(text, 'base64').byteLength === expectedLen ? expectedLen : -1);
+      expect(decoded === null ? null : [...decoded], `seed ${seed}, case ${n}: ${JSON.stringify(raw)}`).toEqual(
+        strictDecode(raw.trim()),
+      );
     }
   });
 });
+
+const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * Reference decoder (RFC 4648 §4, strict): only the standard alphabet, '=' only as the padding of a
+ * whole last quantum, no leftover non-zero bits; unpadded text is accepted when its length could be
+ * base64. Slow and obvious, to check the fast one against.
+ */
+function strictDecode(text: string): number[] | null {
+  const padding = text.length % 4 === 0 ? (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0) : 0;
+  const body = text.slice(0, text.length - padding);
+  if (body.length % 4 === 1) return null;
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of body) {
+    const sextet = B64_ALPHABET.indexOf(ch);
+    if (sextet < 0) return null;
+    value = ((value << 6) | sextet) & 0xfff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((value >> bits) & 0xff);
+    }
+  }
+  return (value & ((1 << bits) - 1)) === 0 ? out : null;
+}
 
 describe('unknown keys', () => {
   it('names keys it does not read, at the top level and in the event object, and none for the documented shapes', () => {
     expect(parseExotelFrame(CONNECTED[2]!)).toMatchObject({ ok: true, unknownKeys: ['protocol', 'version'] });
     expect(parseExotelFrame(MEDIA[7]!)).not.toHaveProperty('unknownKeys');
     expect(parseExotelFrame(START[0]!)).not.toHaveProperty('unknownKeys');
-    expect(parseExotelFrame('{"event":"mark","stream_sid":"s","mark":{"name":"x","colour":"red"},"extra":1}')).toMatchObject({ ok: true, unknownKeys: ['extra', 'mark.colour'] });
+    expect(
+      parseExotelFrame('{"event":"mark","stream_sid":"s","mark":{"name":"x","colour":"red"},"extra":1}'),
+    ).toMatchObject({ ok: true, unknownKeys: ['extra', 'mark.colour'] });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Exotel Voicebot (AgentStream) wire protocol: a tolerant parser of what Exotel sends and builders
- * of the three messages we may send back (`media`, `mark`, `clear`). See
- * /work/shared/reference/exotel.md §2, §3, §10 and §11.
+ * of the three messages we may send back (`media`, `mark`, `clear`). See Exotel's "Working with the
+ * Stream and Voicebot applet" (support.exotel.com) and its AgentStream WebSocket protocol
+ * (developer.exotel.com/docs/agentstream): the messages Exotel sends, the messages a bot may send,
+ * and their sample frames.
  *
  * Tolerance rules: numbers may arrive as numbers or numeric strings; keys may be snake_case or
  * camelCase (`stream_sid`/`streamSid`, `call_sid`/`callSid`, `sequence_number`/`sequenceNumber`);
@@ -12,7 +14,14 @@
 import { SAMPLE_RATES, type SampleRate } from '@audexly/protocol';
 
 /** Why a frame was rejected; stable strings, used as a metric label. */
-export const PARSE_ERRORS = ['invalid-json', 'not-an-object', 'missing-event', 'missing-field', 'invalid-base64', 'invalid-digit'] as const;
+export const PARSE_ERRORS = [
+  'invalid-json',
+  'not-an-object',
+  'missing-event',
+  'missing-field',
+  'invalid-base64',
+  'invalid-digit',
+] as const;
 export type ParseErrorCode = (typeof PARSE_ERRORS)[number];
 
 export interface ExotelParseError {
@@ -85,11 +94,37 @@ export interface UnknownFrame extends Base {
 
 export type ExotelFrame = ConnectedFrame | StartFrame | MediaFrame | DtmfFrame | MarkFrame | StopFrame | UnknownFrame;
 /** `unknownKeys`: keys we do not know (top level and in the event's object), when there are any. */
-export type ParseResult = { ok: true; frame: ExotelFrame; unknownKeys?: string[] } | { ok: false; error: ExotelParseError };
+export type ParseResult =
+  { ok: true; frame: ExotelFrame; unknownKeys?: string[] } | { ok: false; error: ExotelParseError };
 
-const KNOWN_TOP = new Set(['event', 'sequence_number', 'sequenceNumber', 'stream_sid', 'streamSid', 'start', 'media', 'dtmf', 'mark', 'stop', 'digit']);
+const KNOWN_TOP = new Set([
+  'event',
+  'sequence_number',
+  'sequenceNumber',
+  'stream_sid',
+  'streamSid',
+  'start',
+  'media',
+  'dtmf',
+  'mark',
+  'stop',
+  'digit',
+]);
 const KNOWN_BODY: Record<string, Set<string>> = {
-  start: new Set(['stream_sid', 'streamSid', 'call_sid', 'callSid', 'account_sid', 'accountSid', 'from', 'to', 'custom_parameters', 'customParameters', 'media_format', 'mediaFormat']),
+  start: new Set([
+    'stream_sid',
+    'streamSid',
+    'call_sid',
+    'callSid',
+    'account_sid',
+    'accountSid',
+    'from',
+    'to',
+    'custom_parameters',
+    'customParameters',
+    'media_format',
+    'mediaFormat',
+  ]),
   media: new Set(['chunk', 'timestamp', 'payload', 'track']),
   dtmf: new Set(['digit', 'duration']),
   mark: new Set(['name']),
@@ -109,7 +144,7 @@ function unknownKeysOf(msg: Json, event: string): string[] | undefined {
 type Json = Record<string, unknown>;
 
 const DIGIT = /^[0-9*#]$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const EQUALS = 0x3d;
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -142,21 +177,24 @@ function fail(code: ParseErrorCode, message: string, event?: string): ParseResul
 }
 
 /**
- * Strict base64 (standard alphabet, optional padding) → bytes; null when not base64. Hot path (every
- * caller frame): Node's decoder skips characters outside the alphabet, so a decoded length short of
- * what the text length implies means the text was not base64; the regex runs only for short or
- * suspicious input.
+ * Strict base64 → bytes; null when not base64. Accepts exactly the canonical encoding of some bytes
+ * (standard alphabet, zero trailing bits), padded or unpadded, with surrounding whitespace
+ * tolerated; refuses any other character (space, `!`, base64url's `-` `_`), `=` anywhere but as
+ * the final padding, and a length that cannot be base64.
+ *
+ * Hot path (every caller frame): Node's decoder skips characters outside the alphabet rather than
+ * refusing them, so the decoded bytes are encoded again (native, faster than any JS scan of the
+ * text) and must give back the text.
  */
 export function decodeBase64(text: string): Buffer | null {
-  const clean = text.length > 0 && text.charCodeAt(0) > 32 && text.charCodeAt(text.length - 1) > 32 ? text : text.trim();
-  if (clean.length % 4 === 1) return null;
+  const clean =
+    text.length > 0 && text.charCodeAt(0) > 32 && text.charCodeAt(text.length - 1) > 32 ? text : text.trim();
   const bytes = Buffer.from(clean, 'base64');
-  const padding = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0;
-  const expected = Math.floor((clean.length * 3) / 4) - padding;
-  if (bytes.byteLength !== expected) return null;
-  // The decoder also accepts base64url's '-' and '_' and '=' mid-text; keep the standard alphabet.
-  if (clean.length < 64 ? !BASE64.test(clean) : /[-_]/.test(clean) || (padding === 0 ? clean.includes('=') : clean.indexOf('=') < clean.length - padding)) return null;
-  return bytes;
+  const canonical = bytes.toString('base64');
+  if (canonical === clean) return bytes;
+  // Unpadded: the text is the canonical encoding without its one or two '='.
+  const n = clean.length;
+  return n % 4 >= 2 && clean.charCodeAt(n - 1) !== EQUALS && canonical.startsWith(clean) ? bytes : null;
 }
 
 function customParameters(value: unknown): Record<string, string> {
@@ -227,7 +265,12 @@ function parseEvent(msg: Json, event: string): ParseResult {
       const body = isObject(stop) ? stop : {};
       return {
         ok: true,
-        frame: { event: 'stop', ...base(msg), callSid: str(pick(body, 'call_sid', 'callSid')), reason: str(body.reason) ?? '' },
+        frame: {
+          event: 'stop',
+          ...base(msg),
+          callSid: str(pick(body, 'call_sid', 'callSid')),
+          reason: str(body.reason) ?? '',
+        },
       };
     }
     default:
@@ -310,10 +353,12 @@ export function chooseSampleRate(urlValue: string | null, startValue: number | n
   const warnings: string[] = [];
   const fromUrl = urlValue === null ? null : numLike(urlValue);
   const urlRate = asSampleRate(fromUrl);
-  if (urlValue !== null && urlRate === null) warnings.push(`unsupported sample-rate on the URL: ${JSON.stringify(urlValue).slice(0, 20)}`);
+  if (urlValue !== null && urlRate === null)
+    warnings.push(`unsupported sample-rate on the URL: ${JSON.stringify(urlValue).slice(0, 20)}`);
   const startRate = asSampleRate(startValue);
   if (startValue !== null && startRate === null) warnings.push(`unsupported media_format.sample_rate: ${startValue}`);
-  if (urlRate !== null && startRate !== null && urlRate !== startRate) warnings.push(`URL sample-rate ${urlRate} differs from start ${startRate}; using the URL`);
+  if (urlRate !== null && startRate !== null && urlRate !== startRate)
+    warnings.push(`URL sample-rate ${urlRate} differs from start ${startRate}; using the URL`);
   const choice: RateChoice =
     urlRate !== null
       ? { sampleRate: urlRate, source: 'url' }

@@ -3,6 +3,8 @@
  * transfer target, and the Passthru stream outcome. Each accepts GET (query) and POST (form or
  * JSON), and, when auth is configured, the same credentials as the stream (Basic, the static token
  * or a per-call token as `?token=` or the last path segment) behind the optional IP allowlist.
+ * An outbound stream token opens only the stream of its own call, never these endpoints (which
+ * would mint per-call tokens for any CallSid, or read any call's transfer number).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toCallId } from '@audexly/protocol';
@@ -10,6 +12,7 @@ import type { Logger } from '@audexly/telemetry';
 import type { AgentDirectory } from '../agent-directory.js';
 import { mintCallToken } from '../auth/capability-token.js';
 import type { EdgeAuth } from '../auth/edge-auth.js';
+import type { OutboundBindings } from '../auth/outbound-binding.js';
 import { parsePassthru, type PassthruStore } from './passthru.js';
 import { connectTarget, type TransferStore } from './transfers.js';
 
@@ -20,6 +23,8 @@ export interface TelephonyBackends {
   agents: AgentDirectory;
   transfers: TransferStore;
   passthru: PassthruStore;
+  /** Which call each outbound stream token admits (KV `outbound`). */
+  outboundBindings: OutboundBindings;
 }
 
 export interface TelephonyRouteDeps {
@@ -40,7 +45,8 @@ type Params = Record<string, unknown>;
 
 function params(req: FastifyRequest): Params {
   const query = (typeof req.query === 'object' && req.query !== null ? req.query : {}) as Params;
-  const body = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Params) : {};
+  const body =
+    typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Params) : {};
   return { ...query, ...body };
 }
 
@@ -56,21 +62,34 @@ function first(p: Params, ...keys: string[]): string | null {
 
 /** `application/x-www-form-urlencoded` bodies as flat objects (Exotel's form POSTs). */
 export function registerFormParser(app: FastifyInstance): void {
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 64 * 1024 },
+    (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
 }
 
 export function registerTelephonyRoutes(app: FastifyInstance, deps: TelephonyRouteDeps): void {
   const log = deps.log.child({ component: 'telephony' });
 
   /** Auth for these endpoints; a per-call token must belong to the request's CallSid. */
-  const authorize = (req: FastifyRequest<{ Params: { token?: string } }>, reply: FastifyReply, callSid: string | null): boolean => {
+  const authorize = (
+    req: FastifyRequest<{ Params: { token?: string } }>,
+    reply: FastifyReply,
+    callSid: string | null,
+  ): boolean => {
     const p = params(req);
     const token = req.params.token ?? first(p, 'token');
     const outcome = deps.auth.check({ headers: req.headers, remoteAddress: req.socket.remoteAddress, token });
-    if (outcome.ok && (outcome.callSid === null || outcome.callSid === callSid)) return true;
-    const reason = outcome.ok ? 'call token of another call' : outcome.reason;
+    const outbound = outcome.ok && outcome.method === 'outbound-token';
+    if (outcome.ok && !outbound && (outcome.callSid === null || outcome.callSid === callSid)) return true;
+    const reason = outbound
+      ? 'outbound stream token (it opens only its stream)'
+      : outcome.ok
+        ? 'call token of another call'
+        : outcome.reason;
     const status = outcome.ok ? 403 : outcome.status;
     log.warn({ path: req.routeOptions.url, status, reason }, 'refused an Exotel request');
     if (status === 401) void reply.header('www-authenticate', 'Basic realm="audexly-exotel"');
@@ -89,11 +108,24 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: TelephonyRou
     let token: string | null = null;
     if (deps.secret && callSid) token = mintCallToken(deps.secret, callSid, deps.tokenTtlS);
     else if (deps.staticToken) token = deps.staticToken;
-    if (token === null && deps.auth.credentialsRequired) log.warn({ callId: callSid ? safeCallId(callSid) : null }, 'dynamic URL without a token (no CallSid or no AUDEXLY_SECRET_KEY/EXOTEL_STREAM_TOKEN): the stream will need Basic auth');
+    if (token === null && deps.auth.credentialsRequired)
+      log.warn(
+        { callId: callSid ? safeCallId(callSid) : null },
+        'dynamic URL without a token (no CallSid or no AUDEXLY_SECRET_KEY/EXOTEL_STREAM_TOKEN): the stream will need Basic auth',
+      );
     const base = deps.streamBase ?? `wss://${req.headers.host ?? 'localhost'}`;
     const path = `${TELEPHONY_PREFIX}/stream${token ? `/${encodeURIComponent(token)}` : ''}`;
     const url = `${base}${path}?sample-rate=${agent.sampleRate}`;
-    log.info({ callId: callSid ? safeCallId(callSid) : null, agentId: agent.id, agentSource: source, sampleRate: agent.sampleRate, pii: { dialled } }, 'dynamic voicebot URL');
+    log.info(
+      {
+        callId: callSid ? safeCallId(callSid) : null,
+        agentId: agent.id,
+        agentSource: source,
+        sampleRate: agent.sampleRate,
+        pii: { dialled },
+      },
+      'dynamic voicebot URL',
+    );
     return reply.send({ url });
   };
 
@@ -116,11 +148,20 @@ export function registerTelephonyRoutes(app: FastifyInstance, deps: TelephonyRou
   const passthru = async (req: FastifyRequest<{ Params: { token?: string } }>, reply: FastifyReply) => {
     const report = parsePassthru(params(req));
     if (!authorize(req, reply, report.callSid)) return reply;
-    if (!report.callSid || safeCallId(report.callSid) === null) return reply.code(400).send({ error: 'CallSid is required' });
+    if (!report.callSid || safeCallId(report.callSid) === null)
+      return reply.code(400).send({ error: 'CallSid is required' });
     const backends = deps.backends();
     if (!backends) return reply.code(503).send({ error: 'starting' });
     const callId = await backends.passthru.save(report.callSid, report.outcome);
-    log.info({ callId, status: report.outcome.status, durationS: report.outcome.durationS, disconnectedBy: report.outcome.disconnectedBy }, 'passthru stream outcome');
+    log.info(
+      {
+        callId,
+        status: report.outcome.status,
+        durationS: report.outcome.durationS,
+        disconnectedBy: report.outcome.disconnectedBy,
+      },
+      'passthru stream outcome',
+    );
     return reply.code(200).send({ ok: true });
   };
 

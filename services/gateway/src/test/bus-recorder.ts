@@ -33,7 +33,8 @@ export class BusRecorder {
       void (async () => {
         for await (const msg of sub) {
           const headers: Record<string, number | undefined> = {};
-          for (const name of Object.values(AudioHeader)) headers[name] = msg.header(name) === undefined ? undefined : msg.num(name);
+          for (const name of Object.values(AudioHeader))
+            headers[name] = msg.header(name) === undefined ? undefined : msg.num(name);
           list.push({ data: Buffer.from(msg.data), headers });
         }
       })();
@@ -48,7 +49,8 @@ export class BusRecorder {
   async until(predicate: () => boolean, timeoutMs = 5000, what = 'bus condition'): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; saw ${this.events.map((e) => e.type).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; saw ${this.events.map((e) => e.type).join(', ')}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

@@ -28,7 +28,13 @@ export class ExotelTestClient {
     ws.on('message', (data: Buffer) => {
       const msg = { ...(JSON.parse(data.toString()) as Omit<Outbound, 'at'>), at: Date.now() };
       this.received.push(msg);
-      if (msg.event === 'mark' && this.echoMarks) this.send({ event: 'mark', sequence_number: ++this.seq, stream_sid: this.streamSid, mark: { name: msg.mark!.name } });
+      if (msg.event === 'mark' && this.echoMarks)
+        this.send({
+          event: 'mark',
+          sequence_number: ++this.seq,
+          stream_sid: this.streamSid,
+          mark: { name: msg.mark!.name },
+        });
       this.notify();
     });
     ws.on('close', (code, reason) => {
@@ -38,7 +44,10 @@ export class ExotelTestClient {
   }
 
   /** Rejects with `HTTP <status>` when the gateway refuses the upgrade. */
-  static async connect(url: string, options: { echoMarks?: boolean; headers?: Record<string, string>; callSid?: string } = {}): Promise<ExotelTestClient> {
+  static async connect(
+    url: string,
+    options: { echoMarks?: boolean; headers?: Record<string, string>; callSid?: string } = {},
+  ): Promise<ExotelTestClient> {
     const ws = new WebSocket(url, { headers: options.headers });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -73,15 +82,30 @@ export class ExotelTestClient {
   media(pcm: Buffer, options: { skipSequence?: number } = {}): void {
     this.seq += 1 + (options.skipSequence ?? 0);
     this.chunk++;
-    this.send({ event: 'media', sequence_number: String(this.seq), stream_sid: this.streamSid, media: { chunk: String(this.chunk), timestamp: String(this.chunk * 100), payload: pcm.toString('base64') } });
+    this.send({
+      event: 'media',
+      sequence_number: String(this.seq),
+      stream_sid: this.streamSid,
+      media: { chunk: String(this.chunk), timestamp: String(this.chunk * 100), payload: pcm.toString('base64') },
+    });
   }
 
   dtmf(digit: string): void {
-    this.send({ event: 'dtmf', sequence_number: String(++this.seq), stream_sid: this.streamSid, dtmf: { digit, duration: '100' } });
+    this.send({
+      event: 'dtmf',
+      sequence_number: String(++this.seq),
+      stream_sid: this.streamSid,
+      dtmf: { digit, duration: '100' },
+    });
   }
 
   stop(reason = 'callended'): void {
-    this.send({ event: 'stop', sequence_number: String(++this.seq), stream_sid: this.streamSid, stop: { call_sid: this.callSid, account_sid: 'acmevoice1', reason } });
+    this.send({
+      event: 'stop',
+      sequence_number: String(++this.seq),
+      stream_sid: this.streamSid,
+      stop: { call_sid: this.callSid, account_sid: 'acmevoice1', reason },
+    });
   }
 
   /** Resolves when `predicate` holds, checking on each message; rejects after `timeoutMs`. */

@@ -4,15 +4,26 @@
  * call descriptor, marked as a re-claim (the new instance recovers from the event log), and
  * `control.reassigned` tells the stage's instances who owns the call now: a stale instance that
  * comes back (it was only paused) drops the call on seeing it, and until then the gateway plays no
- * `audio.out` stamped by an instance that lost the call. When no instance can take the stage, the
+ * `audio.out` stamped by an instance that lost the call (`lost` tells whoever plays the audio). When no instance can take the stage, the
  * call ends as `no-capacity` (after the apology), as when the first claim fails.
+ *
+ * An instance that gives a live call up itself (`control.released`: its drain deadline passed) is
+ * treated as lost for that call at once: the same re-claim, without waiting for its heartbeats to
+ * stop listing the call.
  */
 import type { CallDescriptor, Stage } from '@audexly/protocol';
 import type { ClaimResult } from '@audexly/bus';
 import type { Logger } from '@audexly/telemetry';
-import type { ClaimFunction } from './claims.js';
-import type { GatewayMetrics } from './metrics.js';
-import type { StageLoss, StageWatch } from './stage-watch.js';
+import type { ClaimFunction } from '../claims.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { StageLoss, StageWatch } from '../stage-watch.js';
+
+/** Why the instance holding a stage of the call no longer does: as the watch saw it, or it said so. */
+type Loss = Omit<StageLoss, 'reason'> & {
+  reason: StageLoss['reason'] | 'released';
+  /** Epoch ms the failover clock starts from: the last heartbeat of a lost instance, or the release. */
+  since: number | null;
+};
 
 export interface CallFailoverDeps {
   call: CallDescriptor;
@@ -24,7 +35,9 @@ export interface CallFailoverDeps {
   live(): boolean;
   /** Publishes `control.reassigned` for the call. */
   announce(stage: Stage, instanceId: string, previousInstanceId: string, lastHeartbeatAt: number | null): void;
-  /** A stage instance was declared gone (before the re-claim): the TTS one leaves its segment unended. */
+  /** An instance holds `stage` for the call: from the claims, or after a re-claim. */
+  owns(stage: Stage, instanceId: string): void;
+  /** A stage instance was declared gone (before the re-claim): its audio is not played; a TTS one leaves its segment unended. */
   lost(stage: Stage, instanceId: string): void;
   /** No instance could take the stage again. */
   noCapacity(stage: Stage, detail: string): void;
@@ -32,8 +45,6 @@ export interface CallFailoverDeps {
 
 export class CallFailover {
   private readonly owners = new Map<Stage, { instanceId: string; unwatch: () => void }>();
-  /** Instances that held a stage of this call and lost it: their audio is ignored. */
-  private readonly retired = new Set<string>();
   private stopped = false;
 
   constructor(private readonly deps: CallFailoverDeps) {}
@@ -48,9 +59,22 @@ export class CallFailover {
     return this.owners.get(stage)?.instanceId;
   }
 
-  /** Whether audio stamped with `instanceId` (`Audexly-Instance`; absent = unknown) may be played. */
-  accepts(instanceId: string | undefined): boolean {
-    return instanceId === undefined || !this.retired.has(instanceId);
+  /**
+   * The instance holding `stage` released the call (`control.released`): re-claim the stage at once.
+   * A release from an instance that no longer holds the stage (the call already moved) is ignored.
+   */
+  released(stage: Stage, instanceId: string): void {
+    const owner = this.owners.get(stage);
+    if (this.stopped || owner?.instanceId !== instanceId) return;
+    owner.unwatch();
+    this.onLost({
+      callId: this.deps.call.callId,
+      stage,
+      instanceId,
+      reason: 'released',
+      lastBeatAt: this.deps.watch.lastBeatAt(instanceId),
+      since: Date.now(),
+    });
   }
 
   stop(): void {
@@ -61,21 +85,37 @@ export class CallFailover {
 
   private own(stage: Stage, instanceId: string): void {
     this.owners.get(stage)?.unwatch();
-    const unwatch = this.deps.watch.watch(this.deps.call.callId, stage, instanceId, (loss) => this.onLost(loss));
+    const unwatch = this.deps.watch.watch(this.deps.call.callId, stage, instanceId, (loss) =>
+      this.onLost({ ...loss, since: loss.lastBeatAt }),
+    );
     this.owners.set(stage, { instanceId, unwatch });
+    this.deps.owns(stage, instanceId);
   }
 
-  private onLost(loss: StageLoss): void {
+  private onLost(loss: Loss): void {
     if (this.stopped || !this.deps.live()) return;
     const { stage, instanceId, reason, lastBeatAt } = loss;
-    this.retired.add(instanceId);
     this.owners.delete(stage);
-    this.deps.log.warn({ stage, previousInstanceId: instanceId, reason, silentMs: lastBeatAt === null ? null : Date.now() - lastBeatAt }, 'stage instance lost; re-claiming the stage');
+    if (reason === 'released')
+      this.deps.log.warn(
+        { stage, previousInstanceId: instanceId, reason },
+        'stage instance released the call; re-claiming the stage',
+      );
+    else
+      this.deps.log.warn(
+        {
+          stage,
+          previousInstanceId: instanceId,
+          reason,
+          silentMs: lastBeatAt === null ? null : Date.now() - lastBeatAt,
+        },
+        'stage instance lost; re-claiming the stage',
+      );
     this.deps.lost(stage, instanceId);
     this.reclaim(loss).catch((err: unknown) => this.deps.log.error({ err, stage }, 're-claiming a stage failed'));
   }
 
-  private async reclaim({ stage, instanceId: previous, lastBeatAt }: StageLoss): Promise<void> {
+  private async reclaim({ stage, instanceId: previous, lastBeatAt, since }: Loss): Promise<void> {
     const began = Date.now();
     let result: ClaimResult;
     try {
@@ -87,24 +127,31 @@ export class CallFailover {
     const answeredAt = Date.now();
     if (!result.ok) {
       this.deps.metrics.reclaims.inc({ stage, outcome: 'failed' });
-      this.deps.log.warn({ stage, previousInstanceId: previous, reason: result.reason }, 'no instance could take the stage again');
+      this.deps.log.warn(
+        { stage, previousInstanceId: previous, reason: result.reason },
+        'no instance could take the stage again',
+      );
       this.deps.noCapacity(stage, `${stage}: ${result.reason} after failover`);
       return;
     }
-    const failoverMs = lastBeatAt === null ? null : answeredAt - lastBeatAt;
+    const failoverMs = since === null ? null : answeredAt - since;
     if (failoverMs !== null) this.deps.metrics.failoverMs.observe({ stage }, failoverMs);
     if (result.instanceId === previous) {
       // It answered after all (it was slow, not gone): it still holds the call.
-      this.retired.delete(previous);
       this.deps.metrics.reclaims.inc({ stage, outcome: 'same-instance' });
-      this.deps.log.warn({ stage, instanceId: previous, failoverMs }, 'the lost stage instance answered the re-claim; it keeps the call');
+      this.deps.log.warn(
+        { stage, instanceId: previous, failoverMs },
+        'the lost stage instance answered the re-claim; it keeps the call',
+      );
       this.own(stage, previous);
       return;
     }
-    this.retired.delete(result.instanceId);
     this.own(stage, result.instanceId);
     this.deps.announce(stage, result.instanceId, previous, lastBeatAt);
     this.deps.metrics.reclaims.inc({ stage, outcome: 'moved' });
-    this.deps.log.warn({ stage, previousInstanceId: previous, instanceId: result.instanceId, failoverMs, claimMs: answeredAt - began }, 'stage re-claimed on another instance');
+    this.deps.log.warn(
+      { stage, previousInstanceId: previous, instanceId: result.instanceId, failoverMs, claimMs: answeredAt - began },
+      'stage re-claimed on another instance',
+    );
   }
 }
