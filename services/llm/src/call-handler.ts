@@ -1,14 +1,11 @@
-import { readCallEvents, type Bus } from '@audexly/bus';
 import type { AnyEvent } from '@audexly/protocol';
-import type { CallHandler, StageCall } from '@audexly/stage';
+import type { CallPort, CallPortHandler } from '@audexly/stage';
 import { Conversation, type ConversationSettings } from './conversation.js';
 import type { LlmChoice } from './llm-provider.js';
 import { restoreConversation } from './recovery.js';
 
 export interface LlmHandlerOptions extends ConversationSettings {
   llm: LlmChoice;
-  /** For reading a re-claimed call's event log. */
-  bus: Bus;
   /** A claim this long after the call started is a re-claim: the conversation is rebuilt from the event log. */
   recoveryMinAgeMs: number;
 }
@@ -17,10 +14,11 @@ export interface LlmHandlerOptions extends ConversationSettings {
  * Per call: `call.started` → greeting (turn 0); `speech.final` n → streamed reply as turn n;
  * `control.dtmf-input` → the digits as caller input; `control.interrupt` stops the turn;
  * `playback.interrupted` trims the history to what was heard; `playback.segment-played` and
- * `speech.started` drive the idle-caller clock. A re-claimed call (failover) first rebuilds its
+ * `speech.started` drive the idle-caller clock; a backchannel that paused the agent
+ * (`playback.paused`) is not answered. A re-claimed call (failover) first rebuilds its
  * conversation from the event log and carries on without greeting again.
  */
-export function createLlmHandler(options: LlmHandlerOptions): CallHandler {
+export function createLlmHandler(options: LlmHandlerOptions): CallPortHandler {
   return async (call) => {
     // Subscribe before the first await: the claim is answered then. Our own lifecycle
     // subscription: the stage runtime's watches only for call.ended.
@@ -40,20 +38,27 @@ export function createLlmHandler(options: LlmHandlerOptions): CallHandler {
         (async () => {
           for await (const { event } of speech) {
             if (event.type === 'speech.started') conversation.speechStarted(event.utterance);
-            else if (event.type === 'speech.final') await conversation.heardSpeech(event.utterance, event.text);
+            else if (event.type === 'speech.final')
+              await conversation.heardSpeech(event.utterance, event.text, event.backchannel === true);
+            else if (event.type === 'speech.noise') conversation.heardNoise(event.utterance);
+            else if (event.type === 'speech.tentative') conversation.tentative(event.utterance, event.text);
+            else if (event.type === 'speech.resumed') conversation.speechResumed(event.utterance);
           }
         })(),
         (async () => {
           for await (const { event } of control) {
             if (event.type === 'control.interrupt') conversation.interrupt(event.turn);
             // A DTMF input already replayed from the log (it arrived while we read it) is not answered twice.
-            else if (event.type === 'control.dtmf-input' && event.timelineMs > dtmfThroughMs) await conversation.heardDtmf(event.digits, event.reason === 'terminator');
+            else if (event.type === 'control.dtmf-input' && event.timelineMs > dtmfThroughMs)
+              await conversation.heardDtmf(event.digits, event.reason === 'terminator');
           }
         })(),
         (async () => {
           for await (const { event } of playback) {
             if (event.type === 'playback.interrupted') conversation.heard(event.turn, event.heardSegments);
             else if (event.type === 'playback.segment-played') conversation.played(event.turn, event.segment);
+            else if (event.type === 'playback.paused') conversation.paused(event.turn, event.utterance);
+            else if (event.type === 'playback.resumed') conversation.resumed(event.turn);
           }
         })(),
       ]);
@@ -71,20 +76,26 @@ interface Recovered {
 }
 
 /** On a re-claim, replays the event log into the conversation. */
-async function recover(call: StageCall, conversation: Conversation, options: LlmHandlerOptions): Promise<Recovered> {
+async function recover(call: CallPort, conversation: Conversation, options: LlmHandlerOptions): Promise<Recovered> {
   const age = call.timelineMs();
   if (!call.reclaimed && age < options.recoveryMinAgeMs) return { resume: null, dtmfThroughMs: -Infinity };
   let events: AnyEvent[];
   try {
-    events = await readCallEvents(options.bus, call.callId);
+    events = await call.readEvents();
   } catch (err) {
     call.log.warn({ err }, 'could not read the call event log; carrying on without its history');
     return { resume: null, dtmfThroughMs: -Infinity };
   }
   const { unanswered: pending, greet } = restoreConversation(conversation, events);
-  call.log.info({ events: events.length, ageMs: age, answering: pending?.utterance ?? null, greet }, 'conversation rebuilt from the event log');
+  call.log.info(
+    { events: events.length, ageMs: age, answering: pending?.utterance ?? null, greet },
+    'conversation rebuilt from the event log',
+  );
   if (greet) conversation.greet();
   else if (pending === null) conversation.resumeListening();
-  const dtmfThroughMs = Math.max(-Infinity, ...events.filter((e) => e.type === 'control.dtmf-input').map((e) => e.timelineMs));
+  const dtmfThroughMs = Math.max(
+    -Infinity,
+    ...events.filter((e) => e.type === 'control.dtmf-input').map((e) => e.timelineMs),
+  );
   return { resume: pending?.utterance ?? null, dtmfThroughMs };
 }

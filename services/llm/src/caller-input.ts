@@ -1,7 +1,8 @@
 import type { AgentConfig } from '@audexly/protocol';
 
 /** What a caller input becomes for the model: an utterance, or DTMF digits collected by the gateway. */
-export type CallerInput = { kind: 'speech'; utterance: number; text: string } | { kind: 'dtmf'; digits: string; terminated: boolean };
+export type CallerInput =
+  { kind: 'speech'; utterance: number; text: string } | { kind: 'dtmf'; digits: string; terminated: boolean };
 
 /** How a caller input reads to the model. */
 export function userText(input: CallerInput, agent: AgentConfig): string {

@@ -1,14 +1,16 @@
 import { ErrorCode, type AgentConfig } from '@audexly/protocol';
-import type { LlmToolCall } from '@audexly/providers';
-import type { StageCall } from '@audexly/stage';
+import { withLlmRetry } from '@audexly/providers';
+import type { CallPort } from '@audexly/stage';
+import { AgentTurns } from './agent-turns.js';
 import { ConversationHistory } from './history.js';
 import { IdleWatch } from './idle-watch.js';
 import type { LlmChoice } from './llm-provider.js';
 import { buildSystemPrompt } from './prompt.js';
-import { parseToolArguments } from './tool-arguments.js';
 import { AgentTools } from './tools.js';
-import { streamReply, type ReplyOutcome, type ReplySettings } from './turn-runner.js';
-import { callWebhook } from './webhook-tool.js';
+import { runToolCalls, type Ending } from './tool-calls.js';
+import { SpeculativeLlm } from './speculation.js';
+import { replyRequest, streamReply, type ReplyOutcome, type ReplySettings } from './turn-runner.js';
+import { traceLlmTurn } from './turn-span.js';
 import { userText, type CallerInput } from './caller-input.js';
 
 /** Service tuning of a conversation (the agent's config supplies the rest). */
@@ -19,14 +21,11 @@ export interface ConversationSettings extends Pick<ReplySettings, 'idleTimeoutMs
   maxToolRounds: number;
 }
 
-type Ending = { kind: 'hangup'; reason: string } | { kind: 'transfer'; to: string; reason: string };
-
 /**
- * One call's dialogue. Turn n answers utterance n; the greeting is turn 0. Agent speech that
- * answers no utterance (a DTMF answer, the idle prompt, a goodbye) continues the latest agent turn
- * with further segments — or takes the number of a newer utterance that got no answer — so turn
- * numbers stay monotonic for TTS and the gateway. A turn's segment numbers are unique; every run
- * of the model (or fixed phrase) ends with a `reply.done` carrying the turn's totals so far.
+ * One call's dialogue. Turn numbers come from {@link AgentTurns} (turn n answers utterance n; the
+ * greeting is turn 0; agent speech that answers no utterance continues the latest turn with further
+ * segments). A turn's segment numbers are unique; every run of the model (or fixed phrase) ends
+ * with a `reply.done` carrying the turn's totals so far.
  */
 export class Conversation {
   readonly history: ConversationHistory;
@@ -37,17 +36,23 @@ export class Conversation {
   private greeted = false;
   /** Set once the agent has decided to end the call (hang-up or transfer): no more turns. */
   private closing = false;
-  private lastAgentTurn = -1;
-  /** Newest utterance seen (started or final). */
-  private latestUtterance = 0;
-  /** Newest utterance given to the model (so an utterance is never answered twice). */
-  private answeredUtterance = 0;
+  private readonly turns = new AgentTurns();
   private readonly turnSegments = new Map<number, string[]>();
   private readonly interrupted = new Set<number>();
   private maxCallTimer: NodeJS.Timeout | undefined;
+  /** Utterances the gateway paused the agent for (`playback.paused`), with the turn paused. */
+  private readonly pausedFor = new Map<number, number>();
+  /** Paused turns whose pause is not decided yet: resolved by `playback.resumed` / `playback.interrupted`. */
+  private readonly undecided = new Map<number, () => void>();
+  private readonly undecidedDone = new Map<number, Promise<void>>();
+  /** The latest reply the idle clock waits to hear, and the last segment heard per turn. */
+  private lastReply: { turn: number; lastSegment: number | null } | null = null;
+  private readonly playedThrough = new Map<number, number>();
+  /** `turn.speculate`: the model provider that can start an answer before the turn is confirmed. */
+  private readonly speculation: SpeculativeLlm | null;
 
   constructor(
-    private readonly call: StageCall,
+    private readonly call: CallPort,
     private readonly llm: LlmChoice,
     private readonly settings: ConversationSettings,
     now = new Date(),
@@ -57,13 +62,20 @@ export class Conversation {
     call.log.debug({ pii: { prompt: system } }, 'system prompt');
     this.history = new ConversationHistory(system);
     this.tools = new AgentTools(this.agent);
-    this.idle = new IdleWatch(this.agent.limits, { reprompt: () => this.reprompt(), hangup: () => this.endFromTimer({ kind: 'hangup', reason: 'caller-idle' }) });
+    this.speculation = this.agent.turn.speculate && llm.provider ? new SpeculativeLlm(llm.provider) : null;
+    this.idle = new IdleWatch(this.agent.limits, {
+      reprompt: () => this.reprompt(),
+      hangup: () => this.endFromTimer({ kind: 'hangup', reason: 'caller-idle' }),
+    });
   }
 
   /** Starts the maximum-duration clock (from the call's start on the timeline). */
   start(): void {
     const left = this.agent.limits.maxCallMs - this.call.timelineMs();
-    this.maxCallTimer = setTimeout(() => this.endFromTimer({ kind: 'hangup', reason: 'max-duration' }), Math.max(0, left));
+    this.maxCallTimer = setTimeout(
+      () => this.endFromTimer({ kind: 'hangup', reason: 'max-duration' }),
+      Math.max(0, left),
+    );
   }
 
   /** `call.started`: the greeting as turn 0 (no model call), one segment so TTS can serve it from its cache. */
@@ -71,26 +83,81 @@ export class Conversation {
     if (this.greeted) return;
     this.greeted = true;
     const greeting = this.agent.greeting.trim();
-    this.lastAgentTurn = Math.max(this.lastAgentTurn, 0);
-    if (greeting) this.speakFixed(0, greeting);
+    const turn = this.turns.greeting();
+    if (greeting) this.speakFixed(turn, greeting);
     else this.idle.arm();
   }
 
   /** Caller speech began (utterance n): the idle clock stops. */
   speechStarted(utterance: number): void {
-    this.latestUtterance = Math.max(this.latestUtterance, utterance);
+    this.turns.heard(utterance);
     this.idle.busy();
   }
 
-  /** A final transcript (empty ones only restart the idle clock). */
-  async heardSpeech(utterance: number, text: string): Promise<void> {
-    this.latestUtterance = Math.max(this.latestUtterance, utterance);
-    if (utterance <= this.answeredUtterance) return;
+  /**
+   * A final transcript (empty ones only restart the idle clock). A backchannel ("ok", "haan") that
+   * paused the agent's turn is not a caller turn: no answer, nothing in the history. Other words
+   * that paused it are answered once the gateway has decided the pause (so the history is already
+   * cut to what was heard).
+   */
+  async heardSpeech(utterance: number, text: string, backchannel = false): Promise<void> {
+    this.turns.heard(utterance);
+    if (this.turns.isAnswered(utterance)) return;
     if (text.trim() === '') {
       if (!this.current) this.idle.arm();
       return;
     }
+    const pausedTurn = this.pausedFor.get(utterance);
+    if (pausedTurn !== undefined && backchannel) {
+      this.call.log.info({ utterance, turn: pausedTurn, pii: { text } }, 'backchannel over the agent: not answered');
+      this.listenOn();
+      return;
+    }
+    if (pausedTurn !== undefined) await this.decision(pausedTurn);
     await this.answer({ kind: 'speech', utterance, text });
+  }
+
+  /**
+   * `speech.tentative`: the caller paused; start the answer to what they said so far. Nothing of
+   * it is published or enters the history: the model request is only taken over by the turn's
+   * answer if that asks exactly the same (same text, same history), else aborted.
+   */
+  tentative(utterance: number, text: string): void {
+    const speculation = this.speculation;
+    if (!speculation || this.closing || this.turns.isAnswered(utterance) || this.pausedFor.has(utterance)) return;
+    if (text.trim() === '') return;
+    const messages = [
+      ...this.history.messages(),
+      { role: 'user' as const, content: userText({ kind: 'speech', utterance, text }, this.agent) },
+    ];
+    this.call.log.debug({ utterance }, 'speculative answer started');
+    speculation.speculate(replyRequest(messages, this.replySettings()), this.call.signal);
+  }
+
+  /** `speech.resumed`: the caller spoke on; the speculative answer is aborted. */
+  speechResumed(utterance: number): void {
+    if (!this.speculation) return;
+    this.call.log.debug({ utterance }, 'caller spoke on: speculative answer aborted');
+    this.speculation.cancel();
+  }
+
+  /** `speech.noise`: an utterance without words. */
+  heardNoise(utterance: number): void {
+    this.turns.heard(utterance);
+    if (this.pausedFor.has(utterance)) this.listenOn();
+    else if (!this.current) this.idle.arm();
+  }
+
+  /** `playback.paused`: caller speech paused the agent's `turn` until its transcript decides. */
+  paused(turn: number, utterance: number): void {
+    this.pausedFor.set(utterance, turn);
+    if (this.undecided.has(turn)) return;
+    this.undecidedDone.set(turn, new Promise<void>((resolve) => this.undecided.set(turn, resolve)));
+  }
+
+  /** `playback.resumed`: the paused turn plays on. */
+  resumed(turn: number): void {
+    this.decide(turn);
   }
 
   /** Digits the caller keyed in: one caller input, answered as the current agent turn. */
@@ -108,22 +175,21 @@ export class Conversation {
   heard(turn: number, heardSegments: number[]): void {
     this.interrupted.add(turn);
     this.history.keepHeard(turn, heardSegments);
+    this.decide(turn);
   }
 
   /** `playback.segment-played`. */
   played(turn: number, segment: number): void {
+    this.playedThrough.set(turn, Math.max(this.playedThrough.get(turn) ?? -1, segment));
     this.idle.played(turn, segment);
-  }
-
-  /** The agent ended the call itself (control.hangup / control.transfer seen, e.g. from the log). */
-  get ended(): boolean {
-    return this.closing;
   }
 
   async close(): Promise<void> {
     clearTimeout(this.maxCallTimer);
+    for (const turn of [...this.undecided.keys()]) this.decide(turn);
     this.idle.stop();
     await this.abortCurrent();
+    await this.speculation?.close();
   }
 
   // ---- recovery (replaying the call's event log) ------------------------------------------------
@@ -131,26 +197,23 @@ export class Conversation {
   /** Replay: the greeting was already spoken (or the call already started). */
   restoreGreeted(): void {
     this.greeted = true;
-    this.lastAgentTurn = Math.max(this.lastAgentTurn, 0);
+    this.turns.greeting();
   }
 
   /** Replay: a caller input the model saw. */
   restoreUser(input: CallerInput): void {
-    if (input.kind === 'speech') {
-      this.latestUtterance = Math.max(this.latestUtterance, input.utterance);
-      this.answeredUtterance = Math.max(this.answeredUtterance, input.utterance);
-    }
+    if (input.kind === 'speech') this.turns.replayAnswered(input.utterance);
     this.history.addUser(userText(input, this.agent));
   }
 
   /** Replay: an utterance started (or ended without words). */
   restoreUtterance(utterance: number): void {
-    this.latestUtterance = Math.max(this.latestUtterance, utterance);
+    this.turns.heard(utterance);
   }
 
   /** Replay: a segment the agent said. */
   restoreSegment(turn: number, segment: number, text: string): void {
-    this.lastAgentTurn = Math.max(this.lastAgentTurn, turn);
+    this.turns.replaySpoke(turn);
     const segments = this.turnSegments.get(turn) ?? [];
     segments[segment] = text;
     this.turnSegments.set(turn, segments);
@@ -165,7 +228,8 @@ export class Conversation {
   /** After a replay whose last utterance got no answer: answer it now (its words are in the history). */
   resumeAnswer(utterance: number): void {
     if (this.closing) return;
-    this.run(Math.max(utterance, this.lastAgentTurn), (signal) => this.runModel(Math.max(utterance, this.lastAgentTurn), signal));
+    const turn = this.turns.answer(utterance);
+    this.run(turn, (signal) => this.runModel(turn, signal));
   }
 
   /** After a replay with nothing left to answer: the caller is the one to speak. */
@@ -173,29 +237,51 @@ export class Conversation {
     if (!this.closing) this.idle.arm();
   }
 
+  // ---- pauses (barge-in decided by the transcript) ----------------------------------------------
+
+  private decide(turn: number): void {
+    this.undecided.get(turn)?.();
+    this.undecided.delete(turn);
+    this.undecidedDone.delete(turn);
+  }
+
+  /** Waits (bounded) for the gateway to resume or interrupt the paused `turn`. */
+  private async decision(turn: number): Promise<void> {
+    const done = this.undecidedDone.get(turn);
+    if (!done) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, PAUSE_DECISION_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * The caller's sound over the agent was not a turn: the agent keeps the floor. The idle clock
+   * (stopped at the onset) waits again for the agent's reply to be heard.
+   */
+  private listenOn(): void {
+    if (this.current || this.closing) return;
+    const reply = this.lastReply;
+    if (reply && reply.lastSegment !== null && (this.playedThrough.get(reply.turn) ?? -1) < reply.lastSegment)
+      this.idle.replied(reply.turn, reply.lastSegment);
+    else this.idle.arm();
+  }
+
   // ---- turns ----------------------------------------------------------------------------------
 
   private async answer(input: CallerInput): Promise<void> {
     if (this.closing) return;
     await this.abortCurrent();
-    const turn = input.kind === 'speech' ? Math.max(input.utterance, this.lastAgentTurn) : this.initiativeTurn();
-    if (input.kind === 'speech') this.answeredUtterance = Math.max(this.answeredUtterance, input.utterance);
+    const turn = input.kind === 'speech' ? this.turns.answer(input.utterance) : this.turns.initiative();
     this.history.addUser(userText(input, this.agent));
     if (input.kind === 'dtmf') this.call.log.info({ pii: { digits: input.digits } }, 'DTMF input');
     this.run(turn, (signal) => this.runModel(turn, signal));
   }
 
-  /** The turn number for agent speech that answers no new utterance (see the class comment). */
-  private initiativeTurn(): number {
-    if (this.latestUtterance > this.lastAgentTurn) return this.latestUtterance;
-    return Math.max(this.lastAgentTurn, 0);
-  }
-
   private run(turn: number, work: (signal: AbortSignal) => Promise<void>): void {
     const controller = new AbortController();
-    this.lastAgentTurn = Math.max(this.lastAgentTurn, turn);
     this.idle.busy();
-    const done = work(AbortSignal.any([this.call.signal, controller.signal])).catch((err: unknown) => {
+    const signal = AbortSignal.any([this.call.signal, controller.signal]);
+    const done = traceLlmTurn(this.call.callId, turn, this.agent, () => work(signal)).catch((err: unknown) => {
       this.call.error(ErrorCode.internal, 'the turn failed', { turn, err });
     });
     this.current = { turn, controller, done };
@@ -217,36 +303,42 @@ export class Conversation {
       this.finishTurn(turn, null, null);
       return;
     }
-    const provider = this.llm.provider;
-    const { llm } = this.agent;
-    const settings = { ...this.settings, model: llm.model, temperature: llm.temperature, maxTokens: llm.maxTokens, tools: this.tools.definitions };
+    const provider = this.speculation ?? this.llm.provider;
+    const settings = this.replySettings();
     let firstTokenMs: number | null = null;
     let usage: ReplyOutcome['usage'] = null;
     let spoke = false;
+    const retry = {
+      signal,
+      spoke: () => spoke,
+      onRetry: (err: unknown) =>
+        call.log.warn({ err, turn }, 'language model failed before saying anything; retrying once'),
+    };
     for (let round = 0; round < this.settings.maxToolRounds; round++) {
-      let outcome: ReplyOutcome;
-      for (let attempt = 0; ; attempt++) {
-        const said: string[] = [];
-        outcome = await streamReply(provider, this.history.messages(), settings, signal, (text) => {
-          said.push(text);
+      const outcome = await withLlmRetry({ delayMs: this.settings.retryDelayMs }, retry, () =>
+        streamReply(provider, this.history.messages(), settings, signal, (text) => {
+          spoke = true;
           this.publishSegment(turn, text);
-        });
-        spoke ||= said.length > 0;
-        const retry = outcome.status === 'failed' && outcome.error?.retryable === true && attempt === 0 && !spoke && !signal.aborted;
-        if (!retry) break;
-        call.log.warn({ err: outcome.error, turn }, 'language model failed before saying anything; retrying once');
-        await sleep(this.settings.retryDelayMs, signal);
-      }
+        }),
+      );
       firstTokenMs ??= outcome.firstTokenMs;
       usage = addUsage(usage, outcome.usage);
       if (outcome.status === 'failed') {
         const error = outcome.error!;
-        call.error(error.code, `language model failed: ${error.message}`, { retryable: error.retryable, turn, err: error });
+        call.error(error.code, `language model failed: ${error.message}`, {
+          retryable: error.retryable,
+          turn,
+          err: error,
+        });
         if (!signal.aborted) this.publishSegment(turn, this.agent.phrases.apology);
         break;
       }
       if (outcome.status === 'aborted' || outcome.toolCalls.length === 0) break;
-      const ending = await this.runTools(outcome.toolCalls, signal);
+      const ending = await runToolCalls(
+        outcome.toolCalls,
+        { history: this.history, tools: this.tools, log: call.log },
+        signal,
+      );
       if (signal.aborted) break;
       if (ending) {
         const phrase = ending.kind === 'hangup' ? this.agent.phrases.goodbye : this.agent.phrases.transfer;
@@ -259,40 +351,19 @@ export class Conversation {
     this.finishTurn(turn, firstTokenMs, usage);
   }
 
-  /** Runs the model's tool calls, recording calls and results in the history; an ending tool ends the turn. */
-  private async runTools(calls: LlmToolCall[], signal: AbortSignal): Promise<Ending | null> {
-    this.history.addToolCalls(calls);
-    let ending: Ending | null = null;
-    for (const toolCall of calls) {
-      const kind = this.tools.kindOf(toolCall.name);
-      let result: string | null;
-      if (!kind) {
-        result = JSON.stringify({ error: `there is no tool named ${toolCall.name}` });
-      } else {
-        const schema = kind.kind === 'webhook' ? kind.tool.parameters : (this.tools.definitions.find((d) => d.name === toolCall.name)?.parameters ?? {});
-        const args = parseToolArguments(toolCall.arguments, schema);
-        this.call.log.info({ tool: toolCall.name, valid: args.ok, pii: { arguments: toolCall.arguments } }, 'tool call');
-        if (!args.ok) result = JSON.stringify({ error: args.error });
-        else if (ending) result = JSON.stringify({ error: 'the call is already ending' });
-        else if (kind.kind === 'end-call') {
-          ending = { kind: 'hangup', reason: stringArg(args.value.reason) };
-          result = JSON.stringify({ ok: true, note: 'the call ends after your goodbye' });
-        } else if (kind.kind === 'transfer') {
-          ending = { kind: 'transfer', to: kind.to, reason: stringArg(args.value.reason) };
-          result = JSON.stringify({ ok: true, note: 'the caller is transferred after your words' });
-        } else {
-          result = await callWebhook(kind.tool, args.value, signal, this.call.log);
-        }
-      }
-      if (result === null || signal.aborted) return null;
-      this.history.addToolResult(toolCall.id, result);
-    }
-    return ending;
+  private replySettings() {
+    const { llm } = this.agent;
+    return {
+      ...this.settings,
+      model: llm.model,
+      temperature: llm.temperature,
+      maxTokens: llm.maxTokens,
+      tools: this.tools.definitions,
+    };
   }
 
   /** Says a fixed phrase (greeting, idle prompt) in `turn`. */
   private speakFixed(turn: number, text: string): void {
-    this.lastAgentTurn = Math.max(this.lastAgentTurn, turn);
     this.publishSegment(turn, text);
     this.finishTurn(turn, null, null);
   }
@@ -302,18 +373,19 @@ export class Conversation {
     const phrase = this.agent.phrases.idlePrompt.trim();
     if (!phrase) return;
     this.call.log.info('caller idle: re-prompting');
-    const turn = this.initiativeTurn();
-    this.lastAgentTurn = Math.max(this.lastAgentTurn, turn);
+    const turn = this.turns.initiative();
     this.publishSegment(turn, phrase);
     this.publishDone(turn, null, null);
   }
 
-  /** Ends the call from the agent's side (idle caller, maximum duration): goodbye, then hang up after it. */
   /** Ends the call from a timer, where nobody awaits: a failure is logged, never an unhandled rejection. */
   private endFromTimer(ending: Ending): void {
-    this.end(ending).catch((err: unknown) => this.call.log.warn({ err, reason: ending.reason }, 'could not end the call'));
+    this.end(ending).catch((err: unknown) =>
+      this.call.log.warn({ err, reason: ending.reason }, 'could not end the call'),
+    );
   }
 
+  /** Ends the call from the agent's side (idle caller, maximum duration): goodbye, then hang up after it. */
   private async end(ending: Ending): Promise<void> {
     if (this.closing) return;
     this.closing = true;
@@ -322,8 +394,7 @@ export class Conversation {
     await this.abortCurrent();
     if (this.call.signal.aborted) return;
     this.call.log.info({ reason: ending.reason }, 'agent ends the call');
-    const turn = this.initiativeTurn();
-    this.lastAgentTurn = Math.max(this.lastAgentTurn, turn);
+    const turn = this.turns.initiative();
     const goodbye = this.agent.phrases.goodbye.trim();
     if (goodbye) {
       this.publishSegment(turn, goodbye);
@@ -360,6 +431,7 @@ export class Conversation {
     // An interrupted turn leaves the floor to the caller: their final transcript decides what comes next.
     if (!this.closing && !this.interrupted.has(turn)) {
       const count = this.turnSegments.get(turn)?.length ?? 0;
+      this.lastReply = { turn, lastSegment: count > 0 ? count - 1 : null };
       this.idle.replied(turn, count > 0 ? count - 1 : null);
     }
   }
@@ -369,27 +441,24 @@ export class Conversation {
     const segments = this.turnSegments.get(turn) ?? [];
     const text = segments.join(' ');
     this.call.log.info({ turn, segments: segments.length, firstTokenMs, pii: { text } }, 'reply');
-    this.call.publish('reply', { type: 'reply.done', turn, segments: segments.length, text, providerFirstTokenMs: firstTokenMs, usage });
+    this.call.publish('reply', {
+      type: 'reply.done',
+      turn,
+      segments: segments.length,
+      text,
+      providerFirstTokenMs: firstTokenMs,
+      usage,
+    });
   }
 }
+
+/**
+ * Longest wait, after a transcript with words that paused the agent, for the gateway's decision
+ * (published at the same transcript, so it normally takes a few ms).
+ */
+const PAUSE_DECISION_WAIT_MS = 500;
 
 function addUsage(a: ReplyOutcome['usage'], b: ReplyOutcome['usage']): ReplyOutcome['usage'] {
   if (!a || !b) return a ?? b;
   return { promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens };
-}
-
-function stringArg(value: unknown): string {
-  return typeof value === 'string' ? value.slice(0, 200) : '';
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -6,10 +6,21 @@ import type { LlmServiceConfig } from './config.js';
 export type LlmChoice = { provider: LlmProvider } | { provider: null; reason: string };
 
 /** OpenAI (or a compatible server) from OPENAI_API_KEY / OPENAI_BASE_URL. */
-export function llmProviderFromConfig(config: Pick<LlmServiceConfig, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'LLM_MAX_RETRIES'>, log: Logger): LlmChoice {
+export function llmProviderFromConfig(
+  config: Pick<LlmServiceConfig, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'LLM_MAX_RETRIES'>,
+  log: Logger,
+): LlmChoice {
   if (!config.OPENAI_API_KEY) {
-    log.warn('OPENAI_API_KEY is not set: the language model is unavailable and every caller turn will fail with an error event');
+    log.warn(
+      'OPENAI_API_KEY is not set: the language model is unavailable and every caller turn will fail with an error event',
+    );
     return { provider: null, reason: 'the language model is not configured (OPENAI_API_KEY is not set)' };
   }
-  return { provider: createOpenAiLlm({ apiKey: config.OPENAI_API_KEY, baseUrl: config.OPENAI_BASE_URL, maxRetries: config.LLM_MAX_RETRIES }) };
+  return {
+    provider: createOpenAiLlm({
+      apiKey: config.OPENAI_API_KEY,
+      baseUrl: config.OPENAI_BASE_URL,
+      maxRetries: config.LLM_MAX_RETRIES,
+    }),
+  };
 }

@@ -1,8 +1,5 @@
-import { createLogger, onShutdown } from '@audexly/telemetry';
+import { runStage } from '@audexly/stage';
 import { loadLlmConfig } from './config.js';
-import { startLlmService } from './service.js';
+import { llmStage } from './service.js';
 
-const config = loadLlmConfig(process.env);
-const log = createLogger({ service: 'audexly-llm', level: config.LOG_LEVEL, logPii: config.LOG_PII });
-const running = await startLlmService(process.env, log);
-onShutdown(log, () => running.stop());
+await runStage(llmStage(loadLlmConfig(process.env)));

@@ -9,10 +9,15 @@ import type { Conversation } from './conversation.js';
  * still owed to the caller: the last final transcript when it has not been answered at all (the
  * old instance died before saying anything), and whether the call started but was never greeted.
  */
-export function restoreConversation(conversation: Conversation, events: readonly AnyEvent[]): { unanswered: SpeechFinal | null; greet: boolean } {
+export function restoreConversation(
+  conversation: Conversation,
+  events: readonly AnyEvent[],
+): { unanswered: SpeechFinal | null; greet: boolean } {
   const answeredTurns = new Set<number>();
   let unanswered: SpeechFinal | null = null;
   let started = false;
+  /** Utterances that paused the agent: a backchannel among them was never a caller turn. */
+  const pausedFor = new Set<number>();
   for (const event of events) {
     switch (event.type) {
       case 'call.started':
@@ -21,8 +26,14 @@ export function restoreConversation(conversation: Conversation, events: readonly
       case 'speech.started':
         conversation.restoreUtterance(event.utterance);
         break;
+      case 'playback.paused':
+        pausedFor.add(event.utterance);
+        break;
+      case 'speech.noise':
+        conversation.restoreUtterance(event.utterance);
+        break;
       case 'speech.final':
-        if (event.text.trim() === '') {
+        if (event.text.trim() === '' || (event.backchannel && pausedFor.has(event.utterance))) {
           conversation.restoreUtterance(event.utterance);
           break;
         }

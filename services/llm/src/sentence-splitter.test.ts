@@ -16,7 +16,11 @@ function splitPieces(pieces: string[], minChars = 20): string[] {
 
 describe('sentence splitter', () => {
   it('splits English on . ? ! and sends the first sentence however short', () => {
-    expect(splitWhole('Hi! I can help you with your booking today. What date would you like to travel? Let me check the seats.')).toEqual([
+    expect(
+      splitWhole(
+        'Hi! I can help you with your booking today. What date would you like to travel? Let me check the seats.',
+      ),
+    ).toEqual([
       'Hi!',
       'I can help you with your booking today.',
       'What date would you like to travel?',
@@ -25,7 +29,10 @@ describe('sentence splitter', () => {
   });
 
   it('joins sentences shorter than the minimum length with the next one', () => {
-    expect(splitWhole('Sure. Okay. Yes. That works for me and the team.', 20)).toEqual(['Sure.', 'Okay. Yes. That works for me and the team.']);
+    expect(splitWhole('Sure. Okay. Yes. That works for me and the team.', 20)).toEqual([
+      'Sure.',
+      'Okay. Yes. That works for me and the team.',
+    ]);
   });
 
   it('splits Hindi on the danda', () => {
@@ -37,7 +44,11 @@ describe('sentence splitter', () => {
   });
 
   it('does not split decimals or abbreviations', () => {
-    expect(splitWhole('Okay. The rate is 3.5 percent for this plan. Dr. Sharma will call you, e.g. tomorrow at 10 a.m. near the office.')).toEqual([
+    expect(
+      splitWhole(
+        'Okay. The rate is 3.5 percent for this plan. Dr. Sharma will call you, e.g. tomorrow at 10 a.m. near the office.',
+      ),
+    ).toEqual([
       'Okay.',
       'The rate is 3.5 percent for this plan.',
       'Dr. Sharma will call you, e.g. tomorrow at 10 a.m. near the office.',
@@ -45,7 +56,9 @@ describe('sentence splitter', () => {
   });
 
   it('splits on newlines and keeps closing quotes with their sentence', () => {
-    expect(splitWhole('He said "you are booked." Your seat number is twelve A\nYour train leaves at nine in the morning')).toEqual([
+    expect(
+      splitWhole('He said "you are booked." Your seat number is twelve A\nYour train leaves at nine in the morning'),
+    ).toEqual([
       'He said "you are booked."',
       'Your seat number is twelve A',
       'Your train leaves at nine in the morning',
@@ -73,16 +86,22 @@ describe('sentence splitter', () => {
       'Wait... what? "Really?!" she asked. Yes.',
     ];
     fc.assert(
-      fc.property(fc.constantFrom(...texts), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 200 }), (text, sizes) => {
-        const pieces: string[] = [];
-        let i = 0;
-        for (let k = 0; i < text.length; k++) {
-          const size = sizes[k % sizes.length]!;
-          pieces.push(text.slice(i, i + size));
-          i += size;
-        }
-        expect(splitPieces(pieces)).toEqual(splitWhole(text));
-      }),
+      fc.property(
+        fc.constantFrom(...texts),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 200 }),
+        (text, sizes) => {
+          const pieces: string[] = [];
+          let i = 0;
+          for (let k = 0; i < text.length; k++) {
+            const size = sizes[k % sizes.length]!;
+            pieces.push(text.slice(i, i + size));
+            i += size;
+          }
+          expect(splitPieces(pieces)).toEqual(splitWhole(text));
+        },
+      ),
+      // Seeded in vitest.setup.ts (FC_SEED).
+      { numRuns: 200 },
     );
   });
 });

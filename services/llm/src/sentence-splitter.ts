@@ -11,7 +11,27 @@ const TERMINATORS = '.?!';
 const DANDAS = '।॥';
 const CLOSERS = `"'”’)]}»`;
 /** Words that end with a period without ending a sentence (lower case, inner dots kept). */
-const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'vs', 'e.g', 'i.e', 'rs', 'approx', 'dept', 'govt', 'ltd', 'inc', 'a.m', 'p.m']);
+const ABBREVIATIONS = new Set([
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'prof',
+  'sr',
+  'jr',
+  'st',
+  'vs',
+  'e.g',
+  'i.e',
+  'rs',
+  'approx',
+  'dept',
+  'govt',
+  'ltd',
+  'inc',
+  'a.m',
+  'p.m',
+]);
 
 /**
  * Splits streamed reply text into speakable sentences as soon as each is complete. Boundaries are
@@ -78,7 +98,11 @@ export class SentenceSplitter {
     const danda = DANDAS.includes(c);
     if (!danda && !TERMINATORS.includes(c)) return null;
     let j = i + 1;
-    while (j < text.length && (TERMINATORS.includes(text[j]!) || DANDAS.includes(text[j]!) || CLOSERS.includes(text[j]!))) j++;
+    while (
+      j < text.length &&
+      (TERMINATORS.includes(text[j]!) || DANDAS.includes(text[j]!) || CLOSERS.includes(text[j]!))
+    )
+      j++;
     if (j === text.length) return final ? j : 'wait';
     if (danda) return j;
     if (!/\s/.test(text[j]!)) return null;

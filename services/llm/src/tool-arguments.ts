@@ -15,7 +15,8 @@ export function parseToolArguments(text: string, schema: Record<string, unknown>
   } catch (err) {
     return { ok: false, error: `arguments are not valid JSON: ${err instanceof Error ? err.message : String(err)}` };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: 'arguments must be a JSON object' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { ok: false, error: 'arguments must be a JSON object' };
   const validator = validatorFor(schema);
   if (validator) {
     const result = validator.safeParse(value);

@@ -21,22 +21,39 @@ export class AgentTools {
   constructor(agent: AgentConfig) {
     const { tools } = agent;
     if (tools.endCall) {
-      this.add({ kind: 'end-call' }, {
-        name: END_CALL,
-        description: 'End the phone call. Use it when the caller says goodbye or the conversation is complete. Say a short goodbye in the same reply.',
-        parameters: { type: 'object', properties: { reason: { type: 'string', description: 'Why the call ends, in a few words' } } },
-      });
+      this.add(
+        { kind: 'end-call' },
+        {
+          name: END_CALL,
+          description:
+            'End the phone call. Use it when the caller says goodbye or the conversation is complete. Say a short goodbye in the same reply.',
+          parameters: {
+            type: 'object',
+            properties: { reason: { type: 'string', description: 'Why the call ends, in a few words' } },
+          },
+        },
+      );
     }
     if (tools.transferNumber) {
-      this.add({ kind: 'transfer', to: tools.transferNumber }, {
-        name: TRANSFER_CALL,
-        description: 'Transfer the caller to a human colleague, when they ask for a person or you cannot help.',
-        parameters: { type: 'object', properties: { reason: { type: 'string', description: 'Why the caller is transferred, for the colleague' } }, required: ['reason'] },
-      });
+      this.add(
+        { kind: 'transfer', to: tools.transferNumber },
+        {
+          name: TRANSFER_CALL,
+          description: 'Transfer the caller to a human colleague, when they ask for a person or you cannot help.',
+          parameters: {
+            type: 'object',
+            properties: { reason: { type: 'string', description: 'Why the caller is transferred, for the colleague' } },
+            required: ['reason'],
+          },
+        },
+      );
     }
     for (const tool of tools.webhooks) {
       if (this.byName.has(tool.name)) continue;
-      this.add({ kind: 'webhook', tool }, { name: tool.name, description: tool.description, parameters: tool.parameters });
+      this.add(
+        { kind: 'webhook', tool },
+        { name: tool.name, description: tool.description, parameters: tool.parameters },
+      );
     }
   }
 

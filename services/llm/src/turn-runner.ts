@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { AudexlyError, ErrorCode } from '@audexly/protocol';
-import type { LlmMessage, LlmProvider, LlmTool, LlmToolCall } from '@audexly/providers';
+import { ErrorCode, UpstreamError, type AudexlyError } from '@audexly/protocol';
+import type { LlmMessage, LlmProvider, LlmRequest, LlmTool, LlmToolCall } from '@audexly/providers';
 import { SentenceSplitter } from './sentence-splitter.js';
+import { recordRound } from './turn-span.js';
 
 /** How one agent's replies are generated (the agent's `llm` config plus service tuning). */
 export interface ReplySettings {
@@ -25,12 +26,43 @@ export interface ReplyOutcome {
   error?: AudexlyError;
 }
 
+/** The model request of a reply to `messages` (without its signal), the same for a speculative one. */
+export function replyRequest(
+  messages: LlmMessage[],
+  settings: ReplySettings & { tools?: LlmTool[] },
+): Omit<LlmRequest, 'signal'> {
+  return {
+    model: settings.model,
+    messages,
+    ...(settings.tools?.length ? { tools: settings.tools } : {}),
+    temperature: settings.temperature,
+    maxTokens: settings.maxTokens,
+    idleTimeoutMs: settings.idleTimeoutMs,
+  };
+}
+
 /**
  * Streams one completion and hands out each sentence as soon as it is complete (the first one
  * fast, later ones at least `minSegmentChars`). Nothing is handed out once `signal` has aborted;
  * the text that had not become a segment by then is dropped.
  */
 export async function streamReply(
+  provider: LlmProvider,
+  messages: LlmMessage[],
+  settings: ReplySettings & { tools?: LlmTool[] },
+  signal: AbortSignal,
+  onSegment: (text: string) => void,
+): Promise<ReplyOutcome> {
+  const outcome = await streamRound(provider, messages, settings, signal, onSegment);
+  recordRound(
+    outcome.firstTokenMs,
+    outcome.usage,
+    outcome.status === 'failed' ? (outcome.error?.code ?? 'failed') : outcome.status,
+  );
+  return outcome;
+}
+
+async function streamRound(
   provider: LlmProvider,
   messages: LlmMessage[],
   settings: ReplySettings & { tools?: LlmTool[] },
@@ -48,15 +80,7 @@ export async function streamReply(
   };
   const started = performance.now();
   try {
-    const stream = provider.stream({
-      model: settings.model,
-      messages,
-      ...(settings.tools?.length ? { tools: settings.tools } : {}),
-      temperature: settings.temperature,
-      maxTokens: settings.maxTokens,
-      idleTimeoutMs: settings.idleTimeoutMs,
-      signal,
-    });
+    const stream = provider.stream({ ...replyRequest(messages, settings), signal });
     for await (const chunk of stream) {
       if (signal.aborted) break;
       if (chunk.type === 'text') {
@@ -73,7 +97,7 @@ export async function streamReply(
     if (!signal.aborted) {
       outcome.status = 'failed';
       outcome.toolCalls = [];
-      outcome.error = err instanceof AudexlyError ? err : new AudexlyError(ErrorCode.llmUpstream, 'language model stream failed', { cause: err, retryable: true });
+      outcome.error = UpstreamError.from(err, ErrorCode.llmUpstream, 'language model stream failed');
       return outcome;
     }
   }

@@ -9,7 +9,12 @@ const MAX_RESULT_CHARS = 4000;
  * timeout. Returns what the model gets as the tool's result: the JSON answer (or text), or
  * `{"error": …}` when the call failed. Resolves `null` when `signal` aborted (the turn was cut off).
  */
-export async function callWebhook(tool: WebhookTool, args: Record<string, unknown>, signal: AbortSignal, log: Logger): Promise<string | null> {
+export async function callWebhook(
+  tool: WebhookTool,
+  args: Record<string, unknown>,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<string | null> {
   const started = Date.now();
   try {
     const res = await fetch(tool.url, {
@@ -26,8 +31,13 @@ export async function callWebhook(tool: WebhookTool, args: Record<string, unknow
   } catch (err) {
     if (signal.aborted) return null;
     const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
-    log.warn({ tool: tool.name, ms: Date.now() - started, err: timedOut ? undefined : err }, timedOut ? 'webhook tool timed out' : 'webhook tool failed');
-    return JSON.stringify({ error: timedOut ? `the tool did not answer within ${tool.timeoutMs} ms` : 'the tool could not be reached' });
+    log.warn(
+      { tool: tool.name, ms: Date.now() - started, err: timedOut ? undefined : err },
+      timedOut ? 'webhook tool timed out' : 'webhook tool failed',
+    );
+    return JSON.stringify({
+      error: timedOut ? `the tool did not answer within ${tool.timeoutMs} ms` : 'the tool could not be reached',
+    });
   }
 }
 

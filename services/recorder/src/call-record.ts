@@ -20,7 +20,7 @@ export { callRecordSchema, type CallRecord } from '@audexly/protocol';
 
 export interface CallRecordInput {
   call: CallDescriptor;
-  /** `call.ended` as the recorder saw it; undefined when it gave the call up first. */
+  /** `call.ended` as the recorder saw it (the gateway's, or the stage runtime's when no gateway holds the call any more). */
   ended: CallEnded | undefined;
   /** The call's events from the event log, in publication order. */
   events: readonly AnyEvent[];
@@ -41,17 +41,23 @@ interface TurnFacts {
   interrupted?: PlaybackInterrupted;
 }
 
+/** The end of a call whose `call.ended` is nowhere to be found: never left open in a record. */
+const UNKNOWN_END = { reason: 'error', detail: 'the recorder never learned how the call ended' } as const;
+
 /**
  * Builds the call record from the call's descriptor and its event log: the transcript (what the
  * caller said, what the agent said — only what was heard when playback reports it), per-turn
- * timestamps and latencies, errors, and usage.
+ * timestamps and latencies, errors, and usage. A record always ends with a real status and reason:
+ * without any `call.ended` (not expected: the stage runtime gives the recorder one whenever the
+ * call ends on its side) the call counts as failed, reason `error`.
  */
 export function buildCallRecord(input: CallRecordInput): CallRecord {
   const { call, events } = input;
-  const ended = input.ended ?? events.find((e): e is CallEnded => e.type === 'call.ended');
+  // The gateway's end is authoritative: the logged call.ended wins over one the stage runtime made up.
+  const ended = events.find((e): e is CallEnded => e.type === 'call.ended') ?? input.ended;
   const turns = collectTurns(events);
   const durationMs = ended?.durationMs ?? events.reduce((latest, e) => Math.max(latest, e.timelineMs), 0);
-  const endReason = ended?.reason ?? null;
+  const endReason = ended?.reason ?? UNKNOWN_END.reason;
   return {
     v: CALL_RECORD_VERSION,
     callId: call.callId,
@@ -67,9 +73,9 @@ export function buildCallRecord(input: CallRecordInput): CallRecord {
     endedAt: new Date(call.startedAt + durationMs).toISOString(),
     durationMs,
     endReason,
-    endDetail: ended?.detail ?? '',
+    endDetail: ended ? ended.detail : UNKNOWN_END.detail,
     hungUpBy: hungUpByOf(endReason),
-    status: endReason === null || endReason === 'error' || endReason === 'no-capacity' ? 'failed' : 'completed',
+    status: endReason === 'error' || endReason === 'no-capacity' ? 'failed' : 'completed',
     transcript: transcriptOf(turns),
     turns: [...turns.entries()].sort(([a], [b]) => a - b).map(([turn, facts]) => turnOf(turn, facts)),
     errors: errorsOf(events, input.ownErrors ?? []),
@@ -77,6 +83,7 @@ export function buildCallRecord(input: CallRecordInput): CallRecord {
     usage: usageOf(events, turns),
     language: languageOf(events),
     lostFrames: lostFramesOf(ended),
+    audioGapMs: ended?.audioGapMs ?? 0,
     expiresAt: input.expiresAt ? input.expiresAt.toISOString() : null,
   };
 }
@@ -167,10 +174,12 @@ function firstSegment(f: TurnFacts): ReplySegment | undefined {
 function transcriptOf(turns: Map<number, TurnFacts>): TranscriptLine[] {
   const lines: TranscriptLine[] = [];
   for (const [turn, f] of turns) {
-    if (f.final) lines.push({ role: 'caller', text: f.final.text, timelineMs: f.final.speechStartMs, turn, interrupted: false });
+    if (f.final)
+      lines.push({ role: 'caller', text: f.final.text, timelineMs: f.final.speechStartMs, turn, interrupted: false });
     const text = agentTextOf(f);
     const at = f.started?.timelineMs ?? firstSegment(f)?.timelineMs ?? f.done?.timelineMs;
-    if (text && at !== undefined) lines.push({ role: 'agent', text, timelineMs: at, turn, interrupted: f.interrupted !== undefined });
+    if (text && at !== undefined)
+      lines.push({ role: 'agent', text, timelineMs: at, turn, interrupted: f.interrupted !== undefined });
   }
   const roleOrder = (l: TranscriptLine) => (l.role === 'caller' ? 0 : 1);
   return lines.sort((a, b) => a.timelineMs - b.timelineMs || a.turn - b.turn || roleOrder(a) - roleOrder(b));
@@ -210,7 +219,8 @@ function between(from: number | null, to: number | null): number | null {
 function errorsOf(events: readonly AnyEvent[], own: readonly CallError[]): CallError[] {
   const logged: CallError[] = [];
   for (const e of events) {
-    if (e.type === 'error') logged.push({ stage: e.stage, code: e.code, message: e.message, turn: e.turn, timelineMs: e.timelineMs });
+    if (e.type === 'error')
+      logged.push({ stage: e.stage, code: e.code, message: e.message, turn: e.turn, timelineMs: e.timelineMs });
   }
   const same = (a: CallError, b: CallError) => a.stage === b.stage && a.code === b.code && a.message === b.message;
   return [...logged, ...own.filter((o) => !logged.some((l) => same(l, o)))];

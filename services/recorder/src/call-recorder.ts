@@ -1,9 +1,17 @@
 import { encodeStereoWav, resample } from '@audexly/audio';
-import { purgeCallAudio, readCallAudio, readCallEvents, type AudioMessage, type Bus, type openBucket } from '@audexly/bus';
+import {
+  purgeCallAudio,
+  readCallAudio,
+  readCallEvents,
+  type AudioMessage,
+  type Bus,
+  type openBucket,
+  whileClusterSettles,
+} from '@audexly/bus';
 import { AudioHeader, ErrorCode, type AnyEvent, type CallError, type RecordingInfo } from '@audexly/protocol';
-import type { CallHandler, StageCall } from '@audexly/stage';
+import type { CallPortHandler, FinishingCallPort } from '@audexly/stage';
 import type { RecordingStore } from '@audexly/storage';
-import { Counter, type Registry } from '@audexly/telemetry';
+import { Counter, inChildSpan, type Registry } from '@audexly/telemetry';
 import { buildCallRecord } from './call-record.js';
 import { StereoTimeline, type Channel } from './stereo-timeline.js';
 
@@ -26,6 +34,13 @@ export interface CallRecorderOptions {
 /** Audio stamped further ahead of the wall clock than this is a bad header, not audio to keep. */
 const MAX_LEAD_MS = 60_000;
 
+/**
+ * Reading the event log and storing the recording and the record are tried again for ~30 s while
+ * JetStream is unavailable (a NATS cluster that lost a node elects new leaders meanwhile): a
+ * record and a recording are worth the wait.
+ */
+const STORAGE_RETRY = { attempts: 15, delayMs: 2000 };
+
 /** The object name of a call's recording. */
 export function recordingKey(callId: string): string {
   return `${callId}.wav`;
@@ -46,9 +61,14 @@ export function recordingKey(callId: string): string {
  * stereo WAV, write the call record, and only then purge the call's audio from the stream. If
  * storing fails, the audio stays in the stream (until its max age) and the record says so.
  */
-export function createCallRecorder(options: CallRecorderOptions): CallHandler {
+export function createCallRecorder(options: CallRecorderOptions): CallPortHandler<FinishingCallPort> {
   const records = options.metrics
-    ? new Counter({ name: 'audexly_recorder_records_total', help: 'Call records written, by outcome', labelNames: ['outcome'], registers: [options.metrics] })
+    ? new Counter({
+        name: 'audexly_recorder_records_total',
+        help: 'Call records written, by outcome',
+        labelNames: ['outcome'],
+        registers: [options.metrics],
+      })
     : undefined;
   return async (call) => {
     const ended = await call.ended;
@@ -57,36 +77,67 @@ export function createCallRecorder(options: CallRecorderOptions): CallHandler {
     const ownErrors: CallError[] = [];
     const fail = (message: string, err: unknown) => {
       call.error(ErrorCode.storage, message, { err, retryable: true });
-      ownErrors.push({ stage: 'recorder', code: ErrorCode.storage, message, turn: null, timelineMs: call.timelineMs() });
+      ownErrors.push({
+        stage: 'recorder',
+        code: ErrorCode.storage,
+        message,
+        turn: null,
+        timelineMs: call.timelineMs(),
+      });
     };
 
     let events: AnyEvent[] = [];
     try {
-      events = await readCallEvents(options.bus, call.callId, { until: 'call.ended', timeoutMs: ended ? options.eventLogTimeoutMs : 0 });
+      events = await whileClusterSettles(
+        () =>
+          readCallEvents(options.bus, call.callId, {
+            since: call.call.startedAt,
+            until: 'call.ended',
+            timeoutMs: ended ? options.eventLogTimeoutMs : 0,
+          }),
+        STORAGE_RETRY,
+      );
     } catch (err) {
       fail('could not read the call events', err);
     }
     let recording: RecordingInfo | null = null;
     let stored = false;
     try {
-      const timeline = await assemble(call, options, cutsOf(events));
-      recording = timeline.frames > 0 ? await store(call, timeline, options.recordings) : null;
+      // Beneath the call span (the work runs in the call's trace context), after the call ended.
+      recording = await inChildSpan('recording.assemble', { 'audexly.call_id': call.callId }, async () => {
+        const timeline = await whileClusterSettles(() => assemble(call, options, cutsOf(events)), STORAGE_RETRY);
+        return timeline.frames > 0
+          ? await whileClusterSettles(() => store(call, timeline, options.recordings), STORAGE_RETRY)
+          : null;
+      });
       stored = true;
     } catch (err) {
       fail('could not store the recording', err);
     }
-    const record = buildCallRecord({ call: call.call, ended, events, recording, ownErrors, expiresAt: new Date(Date.now() + options.retentionDays * 86_400_000) });
+    const record = buildCallRecord({
+      call: call.call,
+      ended,
+      events,
+      recording,
+      ownErrors,
+      expiresAt: new Date(Date.now() + options.retentionDays * 86_400_000),
+    });
     try {
-      await options.calls.put(call.callId, JSON.stringify(record));
+      await whileClusterSettles(() => options.calls.put(call.callId, JSON.stringify(record)), STORAGE_RETRY);
       records?.inc({ outcome: 'stored' });
-      call.log.info({ turns: record.turns.length, recordingBytes: recording?.bytes ?? 0, status: record.status }, 'call record stored');
+      call.log.info(
+        { turns: record.turns.length, recordingBytes: recording?.bytes ?? 0, status: record.status },
+        'call record stored',
+      );
     } catch (err) {
       records?.inc({ outcome: 'failed' });
       fail('could not store the call record', err);
     }
     // A call given up without call.ended may be re-claimed and go on: keep its audio then.
     if (stored && ended) {
-      await purgeCallAudio(options.bus, call.callId).catch((err: unknown) => call.log.warn({ err }, 'could not purge the captured audio; it expires with the stream'));
+      await purgeCallAudio(options.bus, call.callId).catch((err: unknown) =>
+        call.log.warn({ err }, 'could not purge the captured audio; it expires with the stream'),
+      );
     }
   };
 }
@@ -104,16 +155,27 @@ function cutsOf(events: readonly AnyEvent[]): Map<number, number> {
   return cuts;
 }
 
-async function assemble(call: StageCall, options: CallRecorderOptions, cuts: Map<number, number>): Promise<StereoTimeline> {
+async function assemble(
+  call: FinishingCallPort,
+  options: CallRecorderOptions,
+  cuts: Map<number, number>,
+): Promise<StereoTimeline> {
   const timeline = new StereoTimeline(call.call.sampleRate, options.maxRecordingMs);
   const audio = await readCallAudio(options.bus, call.callId);
-  if (!audio.complete) call.log.warn('the captured audio was read only in part; the recording may miss the end of the call');
+  if (!audio.complete)
+    call.log.warn('the captured audio was read only in part; the recording may miss the end of the call');
   await place(call, audio.caller, timeline, 'caller', cuts);
   await place(call, audio.agent, timeline, 'agent', cuts);
   return timeline;
 }
 
-async function place(call: StageCall, messages: readonly AudioMessage[], timeline: StereoTimeline, channel: Channel, cuts: Map<number, number>): Promise<void> {
+async function place(
+  call: FinishingCallPort,
+  messages: readonly AudioMessage[],
+  timeline: StereoTimeline,
+  channel: Channel,
+  cuts: Map<number, number>,
+): Promise<void> {
   const warned = new Set<string>();
   const warnOnce = (problem: string, details: Record<string, unknown>) => {
     if (warned.has(problem)) return;
@@ -134,13 +196,21 @@ async function place(call: StageCall, messages: readonly AudioMessage[], timelin
       warnOnce('audio at another sample rate than the call; resampling', { rate, callRate: timeline.sampleRate });
       pcm = await resample(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), rate, timeline.sampleRate);
     }
-    if (timeline.place(channel, timelineMs, pcm, cutMs) > 0) warnOnce('audio outside the recordable part of the call was dropped', { timelineMs });
+    if (timeline.place(channel, timelineMs, pcm, cutMs) > 0)
+      warnOnce('audio outside the recordable part of the call was dropped', { timelineMs });
   }
 }
 
-async function store(call: StageCall, timeline: StereoTimeline, recordings: RecordingStore): Promise<RecordingInfo> {
+async function store(
+  call: FinishingCallPort,
+  timeline: StereoTimeline,
+  recordings: RecordingStore,
+): Promise<RecordingInfo> {
   const { left, right } = timeline.channels();
   const wav = encodeStereoWav(left, right, timeline.sampleRate);
-  const stored = await recordings.put(recordingKey(call.callId), wav, { contentType: 'audio/wav', callId: call.callId });
+  const stored = await recordings.put(recordingKey(call.callId), wav, {
+    contentType: 'audio/wav',
+    callId: call.callId,
+  });
   return { ...stored, durationMs: timeline.durationMs, sampleRate: call.call.sampleRate, channels: 2 };
 }

@@ -1,8 +1,5 @@
-import { createLogger, onShutdown } from '@audexly/telemetry';
+import { runStage } from '@audexly/stage';
 import { loadRecorderConfig } from './config.js';
-import { startRecorderService } from './service.js';
+import { recorderStage } from './service.js';
 
-const config = loadRecorderConfig(process.env);
-const log = createLogger({ service: 'audexly-recorder', level: config.LOG_LEVEL, logPii: config.LOG_PII });
-const running = await startRecorderService(process.env, log);
-onShutdown(log, () => running.stop());
+await runStage(recorderStage(loadRecorderConfig(process.env)));

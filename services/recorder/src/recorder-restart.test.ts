@@ -6,7 +6,15 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWav } from '@audexly/audio';
 import { BUCKETS, claimStage, connectBus, openBucket, openRecordings, type Bus } from '@audexly/bus';
-import { AudioHeader, PROTOCOL_VERSION, agentConfigSchema, callRecordSchema, subjects, type CallDescriptor, type CallRecord } from '@audexly/protocol';
+import {
+  AudioHeader,
+  PROTOCOL_VERSION,
+  agentConfigSchema,
+  callRecordSchema,
+  subjects,
+  type CallDescriptor,
+  type CallRecord,
+} from '@audexly/protocol';
 import { createLogger } from '@audexly/telemetry';
 
 /**
@@ -24,7 +32,11 @@ let bus: Bus;
 beforeAll(async () => {
   // The test runs the built service, as production does: build it (incremental, quick when fresh).
   await promisify(execFile)('npx', ['tsc', '-b', 'services/recorder/tsconfig.build.json'], { cwd: root });
-  bus = await connectBus({ servers: NATS_URL, name: 'recorder-restart-test', log: createLogger({ service: 'test', level: 'silent' }) });
+  bus = await connectBus({
+    servers: NATS_URL,
+    name: 'recorder-restart-test',
+    log: createLogger({ service: 'test', level: 'silent' }),
+  });
 }, 300_000);
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
@@ -35,7 +47,14 @@ afterAll(async () => {
 async function startRecorderProcess(instanceId: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['services/recorder/dist/main.js'], {
     cwd: root,
-    env: { PATH: process.env.PATH, NATS_URL, METRICS_PORT: '0', LOG_LEVEL: 'info', INSTANCE_ID: instanceId, RECORDER_CLAIM_SUBJECT: claimSubject },
+    env: {
+      PATH: process.env.PATH,
+      NATS_URL,
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+      INSTANCE_ID: instanceId,
+      RECORDER_CLAIM_SUBJECT: claimSubject,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);
@@ -46,7 +65,9 @@ async function startRecorderProcess(instanceId: string): Promise<ChildProcess> {
       output += data.toString();
       if (output.includes('"taking calls"')) resolve();
     });
-    child.on('exit', (code) => reject(new Error(`recorder ${instanceId} exited (${code}) before taking calls:\n${output}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`recorder ${instanceId} exited (${code}) before taking calls:\n${output}`)),
+    );
   });
   child.stdout.resume();
   return child;
@@ -72,32 +93,73 @@ describe('recorder restart mid-call', () => {
   it('after the recorder holding a call is killed and another re-claims it, the recording holds the whole call on both channels', async () => {
     const callId = `t${randomUUID().replace(/-/g, '')}`;
     const call: CallDescriptor = {
-      callId, callSid: callId, streamSid: 's', accountSid: 'a', from: '+919800000001', to: '+918000000002', direction: 'inbound',
-      sampleRate: RATE, customParameters: {}, startedAt: Date.now(), agent: agentConfigSchema.parse({ id: 'a', name: 'A', prompt: 'p' }),
+      callId,
+      callSid: callId,
+      streamSid: 's',
+      accountSid: 'a',
+      from: '+919800000001',
+      to: '+918000000002',
+      direction: 'inbound',
+      sampleRate: RATE,
+      customParameters: {},
+      startedAt: Date.now(),
+      agent: agentConfigSchema.parse({ id: 'a', name: 'A', prompt: 'p' }),
     };
     // 2 s of caller audio (chunks 0–19) and agent audio 500–1000 ms and 1500–2000 ms.
     const caller = Array.from({ length: 20 }, (_, n) => ({ ms: n * 100, pcm: chunk(100 * (n + 1)) }));
-    const agent = [5, 6, 7, 8, 9, 15, 16, 17, 18, 19].map((n, seq) => ({ ms: n * 100, pcm: chunk(-100 * (n + 1)), seq }));
+    const agent = [5, 6, 7, 8, 9, 15, 16, 17, 18, 19].map((n, seq) => ({
+      ms: n * 100,
+      pcm: chunk(-100 * (n + 1)),
+      seq,
+    }));
     const publishUntil = (fromMs: number, toMs: number) => {
-      caller.filter((c) => c.ms >= fromMs && c.ms < toMs).forEach((c) =>
-        bus.publishAudio(subjects.audioIn(callId), new Uint8Array(c.pcm.buffer), { [AudioHeader.seq]: c.ms / 100, [AudioHeader.timelineMs]: c.ms, [AudioHeader.sampleRate]: RATE }),
-      );
-      agent.filter((c) => c.ms >= fromMs && c.ms < toMs).forEach((c) =>
-        bus.publishAudio(subjects.audioSent(callId), new Uint8Array(c.pcm.buffer), { [AudioHeader.seq]: c.seq, [AudioHeader.turn]: 0, [AudioHeader.segment]: 0, [AudioHeader.timelineMs]: c.ms }),
-      );
+      caller
+        .filter((c) => c.ms >= fromMs && c.ms < toMs)
+        .forEach((c) =>
+          bus.publishAudio(subjects.audioIn(callId), new Uint8Array(c.pcm.buffer), {
+            [AudioHeader.seq]: c.ms / 100,
+            [AudioHeader.timelineMs]: c.ms,
+            [AudioHeader.sampleRate]: RATE,
+          }),
+        );
+      agent
+        .filter((c) => c.ms >= fromMs && c.ms < toMs)
+        .forEach((c) =>
+          bus.publishAudio(subjects.audioSent(callId), new Uint8Array(c.pcm.buffer), {
+            [AudioHeader.seq]: c.seq,
+            [AudioHeader.turn]: 0,
+            [AudioHeader.segment]: 0,
+            [AudioHeader.timelineMs]: c.ms,
+          }),
+        );
     };
 
     const first = await startRecorderProcess('restart-a');
-    expect(await claimStage(bus, 'recorder', call, { subject: claimSubject })).toEqual({ ok: true, stage: 'recorder', instanceId: 'restart-a' });
+    expect(await claimStage(bus, 'recorder', call, { subject: claimSubject })).toEqual({
+      ok: true,
+      stage: 'recorder',
+      instanceId: 'restart-a',
+    });
     publishUntil(0, 1000);
     await bus.flush();
     first.kill('SIGKILL');
     await once(first, 'exit');
 
     const second = await startRecorderProcess('restart-b');
-    expect(await claimStage(bus, 'recorder', call, { subject: claimSubject })).toEqual({ ok: true, stage: 'recorder', instanceId: 'restart-b' });
+    expect(await claimStage(bus, 'recorder', call, { subject: claimSubject })).toEqual({
+      ok: true,
+      stage: 'recorder',
+      instanceId: 'restart-b',
+    });
     publishUntil(1000, 2000);
-    bus.publishEvent('lifecycle', { v: PROTOCOL_VERSION, callId, type: 'call.ended', timelineMs: 2100, reason: 'caller-hangup', durationMs: 2100 });
+    bus.publishEvent('lifecycle', {
+      v: PROTOCOL_VERSION,
+      callId,
+      type: 'call.ended',
+      timelineMs: 2100,
+      reason: 'caller-hangup',
+      durationMs: 2100,
+    });
 
     const record = await waitForRecord(callId);
     const objects = await openRecordings(bus);

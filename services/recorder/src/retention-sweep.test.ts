@@ -7,7 +7,14 @@ let s3: FakeS3;
 let store: RecordingStore;
 beforeAll(async () => {
   s3 = await startFakeS3({ accessKeyId: 'AKIDSWEEP', secretAccessKey: 'sweep-secret', buckets: ['recordings'] });
-  store = s3RecordingStore({ endpoint: s3.url, bucket: 'recordings', region: 'us-east-1', accessKeyId: 'AKIDSWEEP', secretAccessKey: 'sweep-secret', forcePathStyle: true });
+  store = s3RecordingStore({
+    endpoint: s3.url,
+    bucket: 'recordings',
+    region: 'us-east-1',
+    accessKeyId: 'AKIDSWEEP',
+    secretAccessKey: 'sweep-secret',
+    forcePathStyle: true,
+  });
 });
 afterAll(async () => {
   await s3?.close();

@@ -6,7 +6,11 @@ import type { Logger } from '@audexly/telemetry';
  * that do not expire objects themselves (S3 without a lifecycle rule). Safe to run from several
  * instances at once: deleting what another just deleted is not an error.
  */
-export async function sweepExpiredRecordings(store: RecordingStore, maxAgeMs: number, now = Date.now()): Promise<number> {
+export async function sweepExpiredRecordings(
+  store: RecordingStore,
+  maxAgeMs: number,
+  now = Date.now(),
+): Promise<number> {
   const expired: string[] = [];
   for await (const entry of store.list()) if (now - entry.storedAt.getTime() > maxAgeMs) expired.push(entry.key);
   for (const key of expired) await store.delete(key);
@@ -18,7 +22,10 @@ export interface RetentionSweep {
 }
 
 /** Runs {@link sweepExpiredRecordings} now and every `intervalMs`, one run at a time, until stopped. */
-export function startRetentionSweep(store: RecordingStore, options: { maxAgeMs: number; intervalMs: number; log: Logger }): RetentionSweep {
+export function startRetentionSweep(
+  store: RecordingStore,
+  options: { maxAgeMs: number; intervalMs: number; log: Logger },
+): RetentionSweep {
   let running: Promise<void> = Promise.resolve();
   const sweep = () => {
     running = running.then(async () => {

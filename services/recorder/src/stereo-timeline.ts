@@ -72,7 +72,8 @@ export class StereoTimeline {
   place(channel: Channel, timelineMs: number, pcm: Uint8Array, untilMs?: number): number {
     let samples = pcmToInt16(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
     const offset = Math.round((timelineMs * this.sampleRate) / 1000);
-    if (untilMs !== undefined) samples = samples.subarray(0, Math.max(0, Math.round((untilMs * this.sampleRate) / 1000) - offset));
+    if (untilMs !== undefined)
+      samples = samples.subarray(0, Math.max(0, Math.round((untilMs * this.sampleRate) / 1000) - offset));
     return this.tracks[channel].write(offset, samples);
   }
 

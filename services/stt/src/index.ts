@@ -1,6 +1,6 @@
 export { startSttService, type SttServiceOverrides } from './service.js';
-export { SpeechSegmenter, type SegmenterAction, type SpeechSegmenterOptions } from './speech-segmenter.js';
-export { TurnDetector, type TurnDetectorOptions, type TurnEvent } from './turn-detector.js';
-export { EnergyVad, type EnergyVadOptions, type VoiceActivityDetector } from './vad.js';
-export { SileroVad, type SileroVadOptions } from './silero-vad.js';
-export { SileroModel, sharedSileroModel } from './silero-model.js';
+export { sttConfigSchema } from './config.js';
+// The VAD bench (deploy/bench/src/stt-vad.ts) measures these on their own.
+export { SpeechSegmenter } from './speech-segmenter.js';
+export { EnergyVad, type VoiceActivityDetector } from './vad.js';
+export { SileroVad } from './silero-vad.js';

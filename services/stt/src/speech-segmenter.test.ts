@@ -51,7 +51,11 @@ describe('speech segmenter with Silero VAD on recorded speech', () => {
         const pcm = await fixture(name, rate);
         const leadMs = 1000;
         const vad = await vadOf('silero', rate);
-        const actions = await run(new SpeechSegmenter({ sampleRate: rate, turn, vad }), Buffer.concat([silence(leadMs, rate), pcm, silence(1500, rate)]), rate);
+        const actions = await run(
+          new SpeechSegmenter({ sampleRate: rate, turn, vad }),
+          Buffer.concat([silence(leadMs, rate), pcm, silence(1500, rate)]),
+          rate,
+        );
         vad.close?.();
         const starts = actions.filter((a) => a.type === 'start');
         const ends = actions.filter((a) => a.type === 'end');
@@ -70,7 +74,11 @@ describe('speech segmenter with Silero VAD on recorded speech', () => {
     // 160 ms of real speech: the onset of "go", which Silero does classify as speech.
     const fragment = pcm.subarray(500 * 32, 660 * 32);
     const vad = await vadOf('silero', rate);
-    const actions = await run(new SpeechSegmenter({ sampleRate: rate, turn: { minSpeechMs: 300, endOfTurnSilenceMs: 500 }, vad }), Buffer.concat([silence(500, rate), fragment, silence(1500, rate), pcm, silence(1000, rate)]), rate);
+    const actions = await run(
+      new SpeechSegmenter({ sampleRate: rate, turn: { minSpeechMs: 300, endOfTurnSilenceMs: 500 }, vad }),
+      Buffer.concat([silence(500, rate), fragment, silence(1500, rate), pcm, silence(1000, rate)]),
+      rate,
+    );
     const starts = actions.filter((a) => a.type === 'start');
     // Only the real utterance (which starts 500 ms into the recording that follows) is a turn.
     expect(starts).toHaveLength(1);
@@ -83,7 +91,11 @@ describe('speech segmenter with Silero VAD on recorded speech', () => {
     const said = (await fixture('goforward', rate)).subarray(500 * 16, 2400 * 16);
     const turns = { minSpeechMs: 200, endOfTurnSilenceMs: 800 };
     const count = async (pauseMs: number): Promise<SegmenterAction[]> =>
-      run(new SpeechSegmenter({ sampleRate: rate, turn: turns, vad: await vadOf('silero', rate) }), Buffer.concat([silence(500, rate), said, silence(pauseMs, rate), said, silence(1500, rate)]), rate);
+      run(
+        new SpeechSegmenter({ sampleRate: rate, turn: turns, vad: await vadOf('silero', rate) }),
+        Buffer.concat([silence(500, rate), said, silence(pauseMs, rate), said, silence(1500, rate)]),
+        rate,
+      );
     const short = await count(400);
     expect(short.filter((a) => a.type === 'start')).toHaveLength(1);
     const ends = short.filter((a) => a.type === 'end');
@@ -92,6 +104,65 @@ describe('speech segmenter with Silero VAD on recorded speech', () => {
     expect(ends[0]!.speechEndMs).toBeGreaterThan(500 + 1900 + 400 + 1900 - 300);
     const long = await count(1200);
     expect(long.filter((a) => a.type === 'start')).toHaveLength(2);
+  });
+});
+
+describe('Silero VAD silence gate', () => {
+  // A caller's side of a call is mostly line noise: the gate must skip the model there and change
+  // nothing about where speech is found. Line noise here is about -60 dBFS; "numbers" carries
+  // -46 dBFS of background noise of its own, which the gate leaves to the model.
+  for (const name of ['goforward', 'numbers'] as const) {
+    for (const rate of [8000, 16000] as const) {
+      it(`finds the same speech in "${name}" at ${rate} Hz with the gate as without it`, async () => {
+        const pcm = await fixture(name, rate);
+        const audio = Buffer.concat([noise(2000, rate), pcm, noise(3000, rate)]);
+        const segmentsWith = async (silenceGateDbfs?: number) => {
+          const vad = await SileroVad.create({
+            sampleRate: rate,
+            ...(silenceGateDbfs === undefined ? {} : { silenceGateDbfs }),
+          });
+          const actions = await run(new SpeechSegmenter({ sampleRate: rate, turn, vad }), audio, rate);
+          vad.close();
+          const edges = actions.map((a) =>
+            a.type === 'start' ? a.speechStartMs : a.type === 'end' ? a.speechEndMs : -1,
+          );
+          return { edges: edges.filter((ms) => ms >= 0), windows: vad.windows };
+        };
+        const ungated = await segmentsWith(-Infinity);
+        const gated = await segmentsWith();
+        expect(ungated.windows.gated).toBe(0);
+        expect(gated.edges).toHaveLength(2);
+        expect(gated.edges).toHaveLength(ungated.edges.length);
+        gated.edges.forEach((ms, i) => expect(Math.abs(ms - ungated.edges[i]!)).toBeLessThanOrEqual(64));
+        // The 5 s of line noise (156 windows of 32 ms) skip the model, less the 10 windows after
+        // each stretch of sound the model still sees (so its state settles on silence) and the few
+        // around speech; every window of speech (and of the recording's own noise) is modelled.
+        expect(gated.windows.gated).toBeGreaterThanOrEqual(125);
+        expect(gated.windows.modelled * 32).toBeGreaterThanOrEqual(gated.edges[1]! - gated.edges[0]!);
+      });
+    }
+  }
+  it('leaves the end of speech to the model during speech: a caller cut to silence mid-sentence gets the same turns', async () => {
+    // Speech cut straight to digital silence, then more speech. Gating the quiet windows during
+    // speech would end it at the cut, before Silero's own decay, and make the pause look longer
+    // (a mid-sentence pause could then end the turn).
+    const rate = 8000;
+    const said = (await fixture('goforward', rate)).subarray(500 * 16, 2400 * 16);
+    for (const pauseMs of [150, 300, 450, 700, 1200]) {
+      const audio = Buffer.concat([noise(1000, rate), said, silence(pauseMs, rate), said, noise(2000, rate)]);
+      const edgesWith = async (silenceGateDbfs: number) => {
+        const vad = await SileroVad.create({ sampleRate: rate, silenceGateDbfs });
+        const actions = await run(new SpeechSegmenter({ sampleRate: rate, turn, vad }), audio, rate);
+        vad.close();
+        return actions.flatMap((a) =>
+          a.type === 'start' ? [a.speechStartMs] : a.type === 'end' ? [a.speechEndMs] : [],
+        );
+      };
+      const ungated = await edgesWith(-Infinity);
+      const gated = await edgesWith(-55);
+      expect(gated, `pause ${pauseMs} ms`).toHaveLength(ungated.length);
+      gated.forEach((ms, i) => expect(Math.abs(ms - ungated[i]!), `pause ${pauseMs} ms`).toBeLessThanOrEqual(64));
+    }
   });
 });
 
@@ -116,7 +187,10 @@ describe('speech segmenter (VAD + turn detection)', () => {
       const start = starts[0]!;
       expect(start.audio.byteLength / 2 / rate).toBeGreaterThanOrEqual(0.3 + turn.minSpeechMs / 1000 - 0.05);
       // Audio handed over ends with the end-of-turn silence.
-      const turnAudio = actions.reduce((n, a) => n + (a.type === 'start' ? a.audio.byteLength : a.type === 'audio' ? a.pcm.byteLength : 0), 0);
+      const turnAudio = actions.reduce(
+        (n, a) => n + (a.type === 'start' ? a.audio.byteLength : a.type === 'audio' ? a.pcm.byteLength : 0),
+        0,
+      );
       const turnMs = (turnAudio / 2 / rate) * 1000;
       expect(turnMs).toBeGreaterThan(ends[0]!.speechEndMs - start.speechStartMs + turn.endOfTurnSilenceMs);
     });

@@ -12,7 +12,12 @@ import { EnergyVad, type VoiceActivityDetector } from './vad.js';
 export type SegmenterAction =
   | { type: 'start'; speechStartMs: number; audio: Buffer }
   | { type: 'audio'; pcm: Buffer }
-  | { type: 'end'; speechEndMs: number };
+  /** `afterProbe`: the turn ended in a probed pause with no speech since (its audio was all asked for). */
+  | { type: 'end'; speechEndMs: number; afterProbe?: true }
+  /** A short pause in the turn (the audio before it has been emitted): see {@link TurnDetectorOptions.probeSilenceMs}. */
+  | { type: 'pause'; probe: number }
+  /** Speech again after the pause `probe` (the audio up to here has been emitted). */
+  | { type: 'resume'; probe: number };
 
 export interface SpeechSegmenterOptions {
   sampleRate: number;
@@ -43,6 +48,11 @@ export class SpeechSegmenter {
     return this.turns.inTurn;
   }
 
+  /** The end-of-turn silence for the pause `probe` (see {@link TurnDetector.setEndOfTurnSilence}). */
+  setEndOfTurnSilence(probe: number, ms: number): void {
+    this.turns.setEndOfTurnSilence(probe, ms);
+  }
+
   /** Feeds a chunk whose first sample sits at `timelineMs`. */
   async push(pcm: Buffer, timelineMs: number): Promise<SegmenterAction[]> {
     const actions: SegmenterAction[] = [];
@@ -58,7 +68,7 @@ export class SpeechSegmenter {
       const event = this.turns.push(speech, frame.startMs, frame.durationMs);
       if (wasInTurn) {
         turnAudio.push(frame.pcm);
-        if (event?.type === 'end') {
+        if (event?.type === 'end' || event?.type === 'pause' || event?.type === 'resume') {
           emitAudio();
           actions.push(event);
         }
@@ -66,7 +76,11 @@ export class SpeechSegmenter {
       }
       this.recent.push(frame);
       if (event?.type === 'start') {
-        actions.push({ type: 'start', speechStartMs: event.speechStartMs, audio: Buffer.concat(this.recent.map((f) => f.pcm)) });
+        actions.push({
+          type: 'start',
+          speechStartMs: event.speechStartMs,
+          audio: Buffer.concat(this.recent.map((f) => f.pcm)),
+        });
         this.recent = [];
         continue;
       }

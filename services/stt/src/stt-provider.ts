@@ -1,4 +1,10 @@
-import { createSarvamClient, FallbackStt, SarvamRestStt, SarvamStreamingStt, type SttProvider } from '@audexly/providers';
+import {
+  createSarvamClient,
+  FallbackStt,
+  SarvamRestStt,
+  SarvamStreamingStt,
+  type SttProvider,
+} from '@audexly/providers';
 import type { Logger } from '@audexly/telemetry';
 import type { SttConfig } from './config.js';
 
@@ -6,12 +12,27 @@ import type { SttConfig } from './config.js';
 export type SttChoice = { provider: SttProvider } | { provider: null; reason: string };
 
 /** Sarvam streaming STT with REST fallback, from SARVAM_API_KEY / SARVAM_BASE_URL. */
-export function sttProviderFromConfig(config: Pick<SttConfig, 'SARVAM_API_KEY' | 'SARVAM_BASE_URL' | 'STT_FLUSH_TIMEOUT_MS'>, log: Logger): SttChoice {
+export function sttProviderFromConfig(
+  config: Pick<SttConfig, 'SARVAM_API_KEY' | 'SARVAM_BASE_URL' | 'STT_FLUSH_TIMEOUT_MS' | 'STT_FLUSH_GRACE_MS'>,
+  log: Logger,
+): SttChoice {
   if (!config.SARVAM_API_KEY) {
-    log.warn('SARVAM_API_KEY is not set: speech-to-text is unavailable and every caller turn will fail with an error event');
+    log.warn(
+      'SARVAM_API_KEY is not set: speech-to-text is unavailable and every caller turn will fail with an error event',
+    );
     return { provider: null, reason: 'speech-to-text is not configured (SARVAM_API_KEY is not set)' };
   }
   // REST is the fallback for one utterance: a short timeout, and the SDK's own retries (2, on 408/429/5xx).
-  const client = createSarvamClient({ apiKey: config.SARVAM_API_KEY, baseUrl: config.SARVAM_BASE_URL, timeoutMs: 15_000 });
-  return { provider: new FallbackStt(new SarvamStreamingStt(client), new SarvamRestStt(client), { flushTimeoutMs: config.STT_FLUSH_TIMEOUT_MS }) };
+  const client = createSarvamClient({
+    apiKey: config.SARVAM_API_KEY,
+    baseUrl: config.SARVAM_BASE_URL,
+    timeoutMs: 15_000,
+  });
+  return {
+    provider: new FallbackStt(
+      new SarvamStreamingStt(client, { flushGraceMs: config.STT_FLUSH_GRACE_MS }),
+      new SarvamRestStt(client),
+      { flushTimeoutMs: config.STT_FLUSH_TIMEOUT_MS },
+    ),
+  };
 }

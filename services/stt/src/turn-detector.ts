@@ -8,9 +8,22 @@ export interface TurnDetectorOptions {
   onsetGapMs?: number;
   /** During a turn, speech must last this long to count (clicks and noise bursts do not); default 60 ms. */
   resumeSpeechMs?: number;
+  /**
+   * During a turn, a silence this long reports a `pause` (once per silence), so the transcript so
+   * far can be asked for and the end-of-turn silence set for it ({@link TurnDetector.setEndOfTurnSilence}).
+   * Off when undefined.
+   */
+  probeSilenceMs?: number;
 }
 
-export type TurnEvent = { type: 'start'; speechStartMs: number } | { type: 'end'; speechEndMs: number };
+export type TurnEvent =
+  | { type: 'start'; speechStartMs: number }
+  /** `afterProbe`: the silence that ended the turn was reported as a `pause`, and no speech came since. */
+  | { type: 'end'; speechEndMs: number; afterProbe?: true }
+  /** A short pause in the turn; `probe` identifies this silence for {@link TurnDetector.setEndOfTurnSilence}. */
+  | { type: 'pause'; probe: number }
+  /** Speech again after the pause `probe`: what was judged or started at that pause is void. */
+  | { type: 'resume'; probe: number };
 
 /**
  * Turns per-frame speech decisions into turns: a start once `minSpeechMs` of speech has accumulated
@@ -29,10 +42,20 @@ export class TurnDetector {
   private silenceMs = 0;
   private readonly onsetGapMs: number;
   private readonly resumeSpeechMs: number;
+  /** The silence that ends the current silence's turn (the fixed one unless set for this pause). */
+  private endSilenceMs: number;
+  private probe = 0;
+  private probed = false;
 
   constructor(private readonly options: TurnDetectorOptions) {
     this.onsetGapMs = options.onsetGapMs ?? 150;
     this.resumeSpeechMs = options.resumeSpeechMs ?? 60;
+    this.endSilenceMs = options.endOfTurnSilenceMs;
+  }
+
+  /** The silence that ends the turn, for the pause `probe` only (ignored once the caller spoke again). */
+  setEndOfTurnSilence(probe: number, ms: number): void {
+    if (this.speaking && this.probed && probe === this.probe) this.endSilenceMs = ms;
   }
 
   get inTurn(): boolean {
@@ -68,6 +91,7 @@ export class TurnDetector {
     this.lastSpeechEndMs = startMs + durationMs;
     this.runMs = this.resumeSpeechMs;
     this.silenceMs = 0;
+    this.listenAgain();
     return { type: 'start', speechStartMs };
   }
 
@@ -77,14 +101,35 @@ export class TurnDetector {
       if (this.runMs >= this.resumeSpeechMs) {
         this.silenceMs = 0;
         this.lastSpeechEndMs = startMs + durationMs;
-        return null;
+        const probed = this.probed;
+        this.listenAgain();
+        return probed ? { type: 'resume', probe: this.probe } : null;
       }
     } else {
       this.runMs = 0;
     }
     this.silenceMs += durationMs;
-    if (this.silenceMs < this.options.endOfTurnSilenceMs) return null;
+    const { probeSilenceMs } = this.options;
+    if (
+      probeSilenceMs !== undefined &&
+      !this.probed &&
+      this.silenceMs >= probeSilenceMs &&
+      this.silenceMs < this.endSilenceMs
+    ) {
+      this.probed = true;
+      this.probe++;
+      return { type: 'pause', probe: this.probe };
+    }
+    if (this.silenceMs < this.endSilenceMs) return null;
     this.speaking = false;
-    return { type: 'end', speechEndMs: this.lastSpeechEndMs };
+    return this.probed
+      ? { type: 'end', speechEndMs: this.lastSpeechEndMs, afterProbe: true }
+      : { type: 'end', speechEndMs: this.lastSpeechEndMs };
+  }
+
+  /** Speech (again): the fixed end-of-turn silence until the next pause is judged. */
+  private listenAgain(): void {
+    this.probed = false;
+    this.endSilenceMs = this.options.endOfTurnSilenceMs;
   }
 }

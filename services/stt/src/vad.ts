@@ -13,6 +13,8 @@ export interface VoiceActivityDetector {
   isSpeech(frame: Int16Array): boolean | Promise<boolean>;
   /** Frees per-stream resources (e.g. a resampler); the detector is not used afterwards. */
   close?(): void;
+  /** A model-based detector: windows its model ran on, and windows its silence gate answered without it. */
+  readonly windows?: { readonly modelled: number; readonly gated: number };
 }
 
 export interface EnergyVadOptions {

@@ -1,5 +1,5 @@
 import type { ReplySegment, SampleRate } from '@audexly/protocol';
-import type { CallHandler, StageCall } from '@audexly/stage';
+import type { CallPort, CallPortHandler } from '@audexly/stage';
 import type { PhraseCache } from './phrase-cache.js';
 import { owedSegments } from './owed-segments.js';
 import { Speaker, type SpeakerSession } from './speaker.js';
@@ -17,7 +17,7 @@ export interface TtsHandlerOptions {
  * Per call: one TTS session; `reply.segment` → audio on `audio.out` (the agent's greeting and
  * phrases straight from the greeting cache); `control.interrupt` stops a turn.
  */
-export function createTtsHandler(options: TtsHandlerOptions): CallHandler {
+export function createTtsHandler(options: TtsHandlerOptions): CallPortHandler {
   return async (call) => {
     const replies = call.events('reply');
     const control = call.events('control');
@@ -35,7 +35,9 @@ export function createTtsHandler(options: TtsHandlerOptions): CallHandler {
             recovered.add(`${segment.turn}:${segment.segment}`);
             speaker.enqueue(segment);
           }
-          for await (const { event } of replies) if (event.type === 'reply.segment' && !recovered.has(`${event.turn}:${event.segment}`)) speaker.enqueue(event);
+          for await (const { event } of replies)
+            if (event.type === 'reply.segment' && !recovered.has(`${event.turn}:${event.segment}`))
+              speaker.enqueue(event);
           speaker.end();
         })(),
         (async () => {
@@ -51,10 +53,13 @@ export function createTtsHandler(options: TtsHandlerOptions): CallHandler {
 }
 
 /** On a re-claim: the latest turn's segments the caller has not heard yet, from the event log. */
-async function recoverOwed(call: StageCall): Promise<ReplySegment[]> {
+async function recoverOwed(call: CallPort): Promise<ReplySegment[]> {
   try {
     const segments = owedSegments(await call.readEvents());
-    call.log.info({ owed: segments.map((s) => `t${s.turn}s${s.segment}`) }, 're-claimed: speaking what the previous instance left unsaid');
+    call.log.info(
+      { owed: segments.map((s) => `t${s.turn}s${s.segment}`) },
+      're-claimed: speaking what the previous instance left unsaid',
+    );
     return segments;
   } catch (err) {
     call.log.warn({ err }, 'could not read the event log; carrying on with new segments only');
@@ -63,18 +68,24 @@ async function recoverOwed(call: StageCall): Promise<ReplySegment[]> {
 }
 
 /** Starts synthesising the agent's greeting and phrases that are not cached yet. */
-function warmCache(call: StageCall, options: TtsHandlerOptions): Promise<void> {
+function warmCache(call: CallPort, options: TtsHandlerOptions): Promise<void> {
   if (!options.cache || options.tts.provider === null) return Promise.resolve();
   const rate = call.call.sampleRate;
   return options.cache.warm(call.call.agent, rate, options.providerSampleRate ?? rate, options.tts.provider, call.log);
 }
 
-async function openSession(call: StageCall, options: TtsHandlerOptions): Promise<SpeakerSession> {
+async function openSession(call: CallPort, options: TtsHandlerOptions): Promise<SpeakerSession> {
   if (options.tts.provider === null) return { session: null, reason: options.tts.reason };
   const { agent, sampleRate: callRate } = call.call;
   const sampleRate = options.providerSampleRate ?? callRate;
   try {
-    const session = await options.tts.provider.openSession({ sampleRate, model: agent.tts.model, speaker: agent.tts.speaker, language: agent.tts.language, pace: agent.tts.pace });
+    const session = await options.tts.provider.openSession({
+      sampleRate,
+      model: agent.tts.model,
+      speaker: agent.tts.speaker,
+      language: agent.tts.language,
+      pace: agent.tts.pace,
+    });
     return { session, sampleRate };
   } catch (err) {
     call.log.warn({ err }, 'TTS session did not open');

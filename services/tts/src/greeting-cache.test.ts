@@ -1,174 +1,93 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimStage, connectBus, type AudioMessage, type Bus, type BusSubscription } from '@audexly/bus';
-import { agentConfigSchema, AudioHeader, PROTOCOL_VERSION, subjects, type AgentConfigInput, type CallDescriptor } from '@audexly/protocol';
-import type { TtsProvider } from '@audexly/providers';
+import { describe, expect, it } from 'vitest';
+import type { AgentConfigInput, CallDescriptor } from '@audexly/protocol';
+import type { CallPortHandler } from '@audexly/stage';
 import { FakeTts } from '@audexly/providers/testing';
-import type { RunningStage } from '@audexly/stage';
-import { createLogger } from '@audexly/telemetry';
 import { startFakeSarvam } from '@audexly/testing';
-import { startTtsService } from './service.js';
-
-const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-const log = createLogger({ service: 'tts-test', level: 'silent' });
-let bus: Bus;
-beforeAll(async () => {
-  bus = await connectBus({ servers: natsUrl, name: 'tts-cache-test', log });
-});
-afterAll(async () => {
-  await bus.drain();
-});
+import { audioBytes, descriptor as baseDescriptor, lastOf, runCall, TtsTestCall, ttsHandler } from './test/harness.js';
 
 const GREETING = 'Namaste! Thank you for calling Audexly.';
 
 function descriptor(agent: Partial<AgentConfigInput> = {}): CallDescriptor {
-  const callId = `t${randomUUID().replace(/-/g, '')}`;
-  return {
-    callId, callSid: callId, streamSid: 's', accountSid: 'a', from: '', to: '', direction: 'inbound', sampleRate: 8000, customParameters: {}, startedAt: Date.now(),
-    agent: agentConfigSchema.parse({ id: 'cache-agent', name: 'A', prompt: 'p', greeting: GREETING, ...agent }),
-  };
+  return baseDescriptor({ id: 'cache-agent', greeting: GREETING, ...agent });
 }
 
-interface Out { turn: number; segment: number; last: boolean; bytes: number; at: number }
-
-/** One call on a running TTS service: collects its audio.out with arrival times. */
-class Call {
-  readonly out: Out[] = [];
-  private readonly sub: BusSubscription<AudioMessage>;
-  private readonly loop: Promise<void>;
-  private waiters: Array<() => void> = [];
-  constructor(readonly call: CallDescriptor) {
-    const sub = bus.subscribeAudio(subjects.audioOut(call.callId));
-    this.sub = sub;
-    this.loop = (async () => {
-      for await (const m of sub) {
-        this.out.push(toOut(m));
-        for (const w of this.waiters.splice(0)) w();
-      }
-    })();
-  }
-  async claim(claimSubject: string): Promise<void> {
-    await bus.flush();
-    expect((await claimStage(bus, 'tts', this.call, { subject: claimSubject })).ok).toBe(true);
-  }
-  segment(turn: number, segment: number, text: string): void {
-    bus.publishEvent('reply', { v: PROTOCOL_VERSION, callId: this.call.callId, timelineMs: 1, type: 'reply.segment', turn, segment, text });
-  }
-  interrupt(turn: number): void {
-    bus.publishEvent('control', { v: PROTOCOL_VERSION, callId: this.call.callId, timelineMs: 1, type: 'control.interrupt', turn, reason: 'barge-in' });
-  }
-  async until(match: (o: Out) => boolean): Promise<Out[]> {
-    while (!this.out.some(match)) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    return this.out;
-  }
-  async end(): Promise<void> {
-    this.sub.unsubscribe();
-    await this.loop;
-    bus.publishEvent('lifecycle', { v: PROTOCOL_VERSION, callId: this.call.callId, timelineMs: 1, type: 'call.ended', reason: 'caller-hangup', durationMs: 1 });
-  }
-}
-
-function toOut(m: AudioMessage): Out {
-  return { turn: m.num(AudioHeader.turn, -1), segment: m.num(AudioHeader.segment, -1), last: m.header(AudioHeader.last) === '1', bytes: m.data.byteLength, at: performance.now() };
-}
-
-const audioBytes = (out: Out[], turn: number, segment: number) => out.filter((o) => o.turn === turn && o.segment === segment).reduce((n, o) => n + o.bytes, 0);
-const lastOf = (turn: number, segment: number) => (o: Out) => o.last && o.turn === turn && o.segment === segment;
-
-async function startTts(provider: TtsProvider | undefined, env: Record<string, string> = {}): Promise<{ running: RunningStage; claimSubject: string }> {
-  const claimSubject = `test.tts.claim.${randomUUID()}`;
-  const running = await startTtsService({ NATS_URL: natsUrl, METRICS_PORT: '0', LOG_LEVEL: 'silent', ...env }, log, { provider, claimSubject });
-  return { running, claimSubject };
+/** One call on a TTS stage whose work (and greeting cache) serves every call of the test. */
+function call(
+  handler: CallPortHandler,
+  descriptor: CallDescriptor,
+  body: (t: TtsTestCall) => Promise<void>,
+): Promise<void> {
+  return runCall(handler, new TtsTestCall(descriptor), body);
 }
 
 describe('greeting cache', () => {
   it('synthesises the agent greeting and phrases once at claim time and serves later calls from memory', async () => {
     const fake = new FakeTts({ msPerChar: 40, chunkMs: 100, chunkDelayMs: 5 });
-    const { running, claimSubject } = await startTts(fake);
-    try {
-      const first = new Call(descriptor());
-      await first.claim(claimSubject);
+    const tts = ttsHandler(fake);
+    await call(tts, descriptor(), async (first) => {
       // The greeting arrives while the cache is still being filled: it streams from the same synthesis.
       first.segment(0, 0, GREETING);
       await first.until(lastOf(0, 0));
       expect(audioBytes(first.out, 0, 0)).toBe(GREETING.length * 40 * 16);
-      await first.end();
-
-      const second = new Call(descriptor());
-      await second.claim(claimSubject);
+    });
+    await call(tts, descriptor(), async (second) => {
       second.segment(0, 0, GREETING);
       second.segment(1, 0, 'Sorry, I did not catch that.');
       second.segment(2, 0, "Sorry, I'm having trouble right now. Could you say that again?");
       await second.until(lastOf(2, 0));
       expect(audioBytes(second.out, 0, 0)).toBe(GREETING.length * 40 * 16);
       expect(audioBytes(second.out, 2, 0)).toBeGreaterThan(0);
-      await second.end();
-
-      const texts = fake.requests.map((r) => r.text);
-      expect(texts.filter((t) => t === GREETING)).toHaveLength(1);
-      expect(texts.filter((t) => t === "Sorry, I'm having trouble right now. Could you say that again?")).toHaveLength(1);
-      // Only the text that is no phrase went to the provider during the calls.
-      expect(texts.filter((t) => t === 'Sorry, I did not catch that.')).toHaveLength(1);
-      expect(new Set(texts).size).toBe(texts.length);
-    } finally {
-      await running.stop();
-    }
+    });
+    const texts = fake.requests.map((r) => r.text);
+    expect(texts.filter((t) => t === GREETING)).toHaveLength(1);
+    expect(texts.filter((t) => t === "Sorry, I'm having trouble right now. Could you say that again?")).toHaveLength(1);
+    // Only the text that is no phrase went to the provider during the calls.
+    expect(texts.filter((t) => t === 'Sorry, I did not catch that.')).toHaveLength(1);
+    expect(new Set(texts).size).toBe(texts.length);
   });
 
   it('keeps separate audio per voice and rate', async () => {
     const fake = new FakeTts({ msPerChar: 40 });
-    const { running, claimSubject } = await startTts(fake);
-    try {
-      const a = new Call(descriptor());
-      await a.claim(claimSubject);
+    const tts = ttsHandler(fake);
+    await call(tts, descriptor(), async (a) => {
       a.segment(0, 0, GREETING);
       await a.until(lastOf(0, 0));
-      await a.end();
-      const b = new Call({ ...descriptor({ tts: { speaker: 'vidya' } }), sampleRate: 16000 });
-      await b.claim(claimSubject);
+    });
+    await call(tts, { ...descriptor({ tts: { speaker: 'vidya' } }), sampleRate: 16000 }, async (b) => {
       b.segment(0, 0, GREETING);
       await b.until(lastOf(0, 0));
       expect(audioBytes(b.out, 0, 0)).toBe(GREETING.length * 40 * 32);
-      await b.end();
-      expect(fake.requests.filter((r) => r.text === GREETING).map((r) => [r.options.speaker, r.options.sampleRate])).toEqual([
-        ['anushka', 8000],
-        ['vidya', 16000],
-      ]);
-    } finally {
-      await running.stop();
-    }
+    });
+    expect(
+      fake.requests.filter((r) => r.text === GREETING).map((r) => [r.options.speaker, r.options.sampleRate]),
+    ).toEqual([
+      ['anushka', 8000],
+      ['vidya', 16000],
+    ]);
   });
 });
 
 describe('interrupt', () => {
-  it('stops publishing a turn’s audio as soon as the interrupt arrives (slow provider)', async () => {
+  it('publishes nothing more of a turn once the interrupt arrives, wherever the slow provider is in it', async () => {
     // 100 ms between chunks, as a slow provider: the interrupt lands while TTS waits for audio.
     const fake = new FakeTts({ msPerChar: 60, chunkMs: 60, chunkDelayMs: 100 });
-    const { running, claimSubject } = await startTts(fake, { TTS_PHRASE_CACHE: 'false' });
-    const figures: number[] = [];
-    try {
-      for (let i = 0; i < 5; i++) {
-        const c = new Call(descriptor());
-        await c.claim(claimSubject);
+    const tts = ttsHandler(fake, { TTS_PHRASE_CACHE: 'false' });
+    for (let chunks = 1; chunks <= 3; chunks++) {
+      await call(tts, descriptor(), async (c) => {
         c.segment(1, 0, 'This is a rather long sentence that takes many chunks to speak out loud.');
         c.segment(1, 1, 'Never spoken.');
-        await c.until((o) => o.turn === 1 && !o.last);
-        await new Promise((r) => setTimeout(r, 30 + i * 15));
-        const interruptAt = performance.now();
+        await c.until(() => c.out.filter((o) => o.turn === 1 && !o.last).length >= chunks);
         c.interrupt(1);
-        await bus.flush();
+        const atInterrupt = c.out.length;
         c.segment(2, 0, 'Ok.');
         await c.until(lastOf(2, 0));
         const turn1 = c.out.filter((o) => o.turn === 1);
         expect(turn1.some((o) => o.last || o.segment === 1)).toBe(false);
-        figures.push(Math.max(0, turn1.at(-1)!.at - interruptAt));
-        await c.end();
-      }
-      expect(fake.requests.filter((r) => r.text.startsWith('This is')).every((r) => !r.completed)).toBe(true);
-      if (process.env.AUDEXLY_REPORT_TIMINGS) console.log(`interrupt → last audio.out of the turn (ms): ${figures.map((f) => f.toFixed(2)).join(', ')}`);
-    } finally {
-      await running.stop();
+        // Everything of turn 1 went out before the interrupt.
+        expect(c.out.slice(atInterrupt).every((o) => o.turn === 2)).toBe(true);
+      });
     }
+    expect(fake.requests.filter((r) => r.text.startsWith('This is')).every((r) => !r.completed)).toBe(true);
   });
 });
 
@@ -176,19 +95,24 @@ describe('REST fallback', () => {
   it('speaks a segment over REST when the Sarvam socket fails, and the rest of the call too', async () => {
     const sarvam = await startFakeSarvam();
     sarvam.inject({ on: 'tts-ws', close: 1011 });
-    const { running, claimSubject } = await startTts(undefined, { SARVAM_API_KEY: 'test-key', SARVAM_BASE_URL: sarvam.url, TTS_PHRASE_CACHE: 'false' });
     try {
-      const c = new Call(descriptor({ tts: { language: 'hi-IN' } }));
-      await c.claim(claimSubject);
-      c.segment(1, 0, 'नमस्ते, आप कैसे हैं?');
-      c.segment(1, 1, 'Second one.');
-      await c.until(lastOf(1, 1));
-      expect(audioBytes(c.out, 1, 0)).toBeGreaterThan(8000 * 2 * 0.5);
-      expect(audioBytes(c.out, 1, 1)).toBeGreaterThan(0);
-      expect(sarvam.requests.filter((r) => r.endpoint === 'tts-rest').map((r) => r.params.text)).toEqual(['नमस्ते, आप कैसे हैं?', 'Second one.']);
-      await c.end();
+      const tts = ttsHandler(undefined, {
+        SARVAM_API_KEY: 'test-key',
+        SARVAM_BASE_URL: sarvam.url,
+        TTS_PHRASE_CACHE: 'false',
+      });
+      await call(tts, descriptor({ tts: { language: 'hi-IN' } }), async (c) => {
+        c.segment(1, 0, 'नमस्ते, आप कैसे हैं?');
+        c.segment(1, 1, 'Second one.');
+        await c.until(lastOf(1, 1));
+        expect(audioBytes(c.out, 1, 0)).toBeGreaterThan(8000 * 2 * 0.5);
+        expect(audioBytes(c.out, 1, 1)).toBeGreaterThan(0);
+      });
+      expect(sarvam.requests.filter((r) => r.endpoint === 'tts-rest').map((r) => r.params.text)).toEqual([
+        'नमस्ते, आप कैसे हैं?',
+        'Second one.',
+      ]);
     } finally {
-      await running.stop();
       await sarvam.close();
     }
   });

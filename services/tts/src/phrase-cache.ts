@@ -6,7 +6,9 @@ import type { Logger } from '@audexly/telemetry';
 /** The fixed texts of an agent worth synthesising ahead: its greeting and phrases. */
 export function agentPhrases(agent: AgentConfig): string[] {
   const { greeting, phrases } = agent;
-  const texts = [greeting, phrases.apology, phrases.goodbye, phrases.idlePrompt, phrases.transfer, phrases.noCapacity].map((t) => t.trim()).filter((t) => t !== '');
+  const texts = [greeting, phrases.apology, phrases.goodbye, phrases.idlePrompt, phrases.transfer, phrases.noCapacity]
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
   return [...new Set(texts)];
 }
 
@@ -112,7 +114,13 @@ export class PhraseCache {
    * Synthesises the agent's phrases that are not cached yet, at `callRate` (asking the provider
    * for `providerRate`), one after another, greeting first, on a session of their own. Never throws.
    */
-  async warm(agent: AgentConfig, callRate: SampleRate, providerRate: SampleRate, provider: TtsProvider, log: Logger): Promise<void> {
+  async warm(
+    agent: AgentConfig,
+    callRate: SampleRate,
+    providerRate: SampleRate,
+    provider: TtsProvider,
+    log: Logger,
+  ): Promise<void> {
     const voice = voiceOf(agent);
     const missing: Array<{ text: string; entry: CachedAudio }> = [];
     for (const text of agentPhrases(agent)) {

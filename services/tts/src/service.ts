@@ -1,8 +1,8 @@
 import type { TtsProvider } from '@audexly/providers';
-import { startStage, type RunningStage } from '@audexly/stage';
+import { startStage, type RunningStage, type RunStageOptions } from '@audexly/stage';
 import type { Logger } from '@audexly/telemetry';
 import { createTtsHandler } from './call-handler.js';
-import { loadTtsConfig } from './config.js';
+import { loadTtsConfig, type TtsServiceConfig } from './config.js';
 import { PhraseCache } from './phrase-cache.js';
 import { ttsProviderFromConfig } from './tts-provider.js';
 
@@ -14,21 +14,26 @@ export interface TtsServiceOverrides {
   claimSubject?: string;
 }
 
-/** Starts the TTS stage: claims calls and speaks their reply segments on audio.out. */
-export async function startTtsService(env: Record<string, string | undefined>, log?: Logger, overrides: TtsServiceOverrides = {}): Promise<RunningStage> {
-  const config = loadTtsConfig(env);
-  return startStage(
-    {
-      stage: 'tts',
-      config,
-      claimSubject: overrides.claimSubject,
-      createHandler: ({ log: stageLog }) =>
-        createTtsHandler({
-          tts: overrides.provider ? { provider: overrides.provider } : ttsProviderFromConfig(config, stageLog),
-          providerSampleRate: config.TTS_PROVIDER_SAMPLE_RATE,
-          cache: config.TTS_PHRASE_CACHE ? new PhraseCache(config.TTS_PHRASE_CACHE_ENTRIES) : null,
-        }),
-    },
-    log,
-  );
+/** The TTS stage: claims calls and speaks their reply segments on audio.out. */
+export function ttsStage(config: Readonly<TtsServiceConfig>, overrides: TtsServiceOverrides = {}): RunStageOptions {
+  return {
+    stage: 'tts',
+    config,
+    claimSubject: overrides.claimSubject,
+    createHandler: ({ log }) =>
+      createTtsHandler({
+        tts: overrides.provider ? { provider: overrides.provider } : ttsProviderFromConfig(config, log),
+        providerSampleRate: config.TTS_PROVIDER_SAMPLE_RATE,
+        cache: config.TTS_PHRASE_CACHE ? new PhraseCache(config.TTS_PHRASE_CACHE_ENTRIES) : null,
+      }),
+  };
+}
+
+/** Starts the TTS stage in-process (tests, the local runner) from environment variables. */
+export async function startTtsService(
+  env: Record<string, string | undefined>,
+  log?: Logger,
+  overrides: TtsServiceOverrides = {},
+): Promise<RunningStage> {
+  return await startStage(ttsStage(loadTtsConfig(env), overrides), log);
 }

@@ -1,7 +1,16 @@
 import { createStreamingResampler } from '@audexly/audio';
-import { AudexlyError, AudioHeader, ErrorCode, subjects, type ReplySegment, type SampleRate } from '@audexly/protocol';
+import { AudioHeader, ErrorCode, subjects, UpstreamError, type ReplySegment, type SampleRate } from '@audexly/protocol';
 import { EventQueue, type TtsSession } from '@audexly/providers';
-import type { StageCall } from '@audexly/stage';
+import type { CallPort } from '@audexly/stage';
+import {
+  activeSpan,
+  SpanKind,
+  SpanStatusCode,
+  startCallStageSpan,
+  startChildSpan,
+  withSpan,
+  type Span,
+} from '@audexly/telemetry';
 import { voiceOf, type PhraseCache } from './phrase-cache.js';
 
 /** A session to speak with, or why there is none. */
@@ -24,7 +33,7 @@ export class Speaker {
   private readonly subject: string;
 
   constructor(
-    private readonly call: StageCall,
+    private readonly call: CallPort,
     /** Audio of the agent's greeting and phrases, served without a TTS round trip. */
     private readonly cache: PhraseCache | null = null,
   ) {
@@ -52,13 +61,19 @@ export class Speaker {
       const controller = new AbortController();
       this.active = { turn: segment.turn, controller };
       const signal = AbortSignal.any([this.call.signal, controller.signal]);
+      const span = this.segmentSpan(segment);
       try {
-        if (await this.speakCached(segment, signal)) {
-          // Served from the greeting cache.
-        } else if (speaker.session === null) this.failTurn(segment, speaker.reason);
-        else await this.speak(speaker.session, speaker.sampleRate, segment, signal);
+        await withSpan(span, async () => {
+          if (await this.speakCached(segment, signal)) {
+            // Served from the greeting cache.
+            span.setAttribute('audexly.tts.cached', true);
+          } else if (speaker.session === null) this.failTurn(segment, speaker.reason);
+          else await this.speak(speaker.session, speaker.sampleRate, segment, signal);
+        });
       } finally {
         this.active = null;
+        if (signal.aborted) span.setAttribute('audexly.tts.interrupted', true);
+        span.end();
       }
       if (!signal.aborted) this.publish(segment, Buffer.alloc(0), true);
     }
@@ -78,11 +93,21 @@ export class Speaker {
     }
   }
 
-  private async speak(session: TtsSession, providerRate: SampleRate, segment: ReplySegment, signal: AbortSignal): Promise<void> {
+  private async speak(
+    session: TtsSession,
+    providerRate: SampleRate,
+    segment: ReplySegment,
+    signal: AbortSignal,
+  ): Promise<void> {
     const callRate = this.call.call.sampleRate;
     const resampler = providerRate === callRate ? null : await createStreamingResampler(providerRate, callRate);
     const requestedAt = performance.now();
     let providerMs: number | null = null;
+    // The provider's request (a WebSocket message or a REST call: the SDK makes no span of its own).
+    const request = startChildSpan(activeSpan(), 'sarvam tts', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'server.address': 'api.sarvam.ai', 'audexly.tts.model': this.call.call.agent.tts.model },
+    });
     try {
       for await (const pcm of session.synthesize(segment.text, signal)) {
         if (signal.aborted) return;
@@ -91,17 +116,38 @@ export class Speaker {
         // Time inside the provider, on the segment's first audio message only.
         const first = providerMs === null;
         providerMs ??= Math.round((performance.now() - requestedAt) * 1000) / 1000;
+        if (first) request.setAttribute('audexly.tts.first_byte_ms', providerMs);
         this.publish(segment, out, false, first ? providerMs : undefined);
       }
       if (signal.aborted) return;
       if (resampler) this.publish(segment, resampler.end(), false);
     } catch (err) {
       if (signal.aborted) return;
-      const e = err instanceof AudexlyError ? err : null;
-      this.call.error(e?.code ?? ErrorCode.ttsUpstream, `text-to-speech failed for segment ${segment.segment}: ${e?.message ?? String(err)}`, { retryable: e?.retryable ?? true, turn: segment.turn, err });
+      const e = UpstreamError.from(err, ErrorCode.ttsUpstream);
+      request.setStatus({ code: SpanStatusCode.ERROR, message: e.code });
+      request.setAttribute('error.type', e.code);
+      this.call.error(e.code, `text-to-speech failed for segment ${segment.segment}: ${e.message}`, {
+        retryable: e.retryable,
+        turn: segment.turn,
+        err,
+      });
     } finally {
       resampler?.destroy();
+      request.end();
     }
+  }
+
+  /** The segment's `tts.segment` span, beneath its turn's span (a no-op with tracing off). */
+  private segmentSpan(segment: ReplySegment): Span {
+    const { agent } = this.call.call;
+    return startCallStageSpan('tts.segment', this.call.callId, segment.turn, {
+      agentId: agent.id,
+      language: agent.tts.language,
+      'audexly.segment': segment.segment,
+      'audexly.tts.chars': segment.text.length,
+      'audexly.tts.model': agent.tts.model,
+      'audexly.tts.speaker': agent.tts.speaker,
+    });
   }
 
   /** No provider: one error event per turn; each segment still gets its closing message. */

@@ -1,4 +1,10 @@
-import { createSarvamClient, FallbackTts, SarvamRestTts, SarvamStreamingTts, type TtsProvider } from '@audexly/providers';
+import {
+  createSarvamClient,
+  FallbackTts,
+  SarvamRestTts,
+  SarvamStreamingTts,
+  type TtsProvider,
+} from '@audexly/providers';
 import type { Logger } from '@audexly/telemetry';
 import type { TtsServiceConfig } from './config.js';
 
@@ -6,9 +12,14 @@ import type { TtsServiceConfig } from './config.js';
 export type TtsChoice = { provider: TtsProvider } | { provider: null; reason: string };
 
 /** Sarvam TTS from SARVAM_API_KEY / SARVAM_BASE_URL: streaming by default, falling back to REST per call when its socket fails. */
-export function ttsProviderFromConfig(config: Pick<TtsServiceConfig, 'SARVAM_API_KEY' | 'SARVAM_BASE_URL' | 'TTS_STREAMING' | 'TTS_REST_FALLBACK'>, log: Logger): TtsChoice {
+export function ttsProviderFromConfig(
+  config: Pick<TtsServiceConfig, 'SARVAM_API_KEY' | 'SARVAM_BASE_URL' | 'TTS_STREAMING' | 'TTS_REST_FALLBACK'>,
+  log: Logger,
+): TtsChoice {
   if (!config.SARVAM_API_KEY) {
-    log.warn('SARVAM_API_KEY is not set: text-to-speech is unavailable and every agent turn will fail with an error event');
+    log.warn(
+      'SARVAM_API_KEY is not set: text-to-speech is unavailable and every agent turn will fail with an error event',
+    );
     return { provider: null, reason: 'text-to-speech is not configured (SARVAM_API_KEY is not set)' };
   }
   const client = createSarvamClient({ apiKey: config.SARVAM_API_KEY, baseUrl: config.SARVAM_BASE_URL });

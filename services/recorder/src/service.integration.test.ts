@@ -1,8 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWav } from '@audexly/audio';
-import { BUCKETS, callsWithCapturedAudio, claimStage, connectBus, openBucket, openRecordings, type Bus } from '@audexly/bus';
-import { AudioHeader, PROTOCOL_VERSION, agentConfigSchema, callRecordSchema, subjects, type CallDescriptor, type CallRecord } from '@audexly/protocol';
+import {
+  BUCKETS,
+  callsWithCapturedAudio,
+  claimStage,
+  connectBus,
+  openBucket,
+  openRecordings,
+  type Bus,
+} from '@audexly/bus';
+import {
+  AudioHeader,
+  PROTOCOL_VERSION,
+  agentConfigSchema,
+  callRecordSchema,
+  subjects,
+  type CallDescriptor,
+  type CallRecord,
+} from '@audexly/protocol';
 import type { RunningStage } from '@audexly/stage';
 import { createLogger } from '@audexly/telemetry';
 import { startRecorderService } from './service.js';
@@ -14,8 +30,14 @@ const claimSubject = `test.claim.${randomUUID()}`;
 let bus: Bus;
 let recorder: RunningStage;
 beforeAll(async () => {
-  bus = await connectBus({ servers: NATS_URL, name: 'recorder-test', log: createLogger({ service: 'test', level: 'silent' }) });
-  recorder = await startRecorderService({ NATS_URL, METRICS_PORT: '0', LOG_LEVEL: 'silent' }, undefined, { claimSubject });
+  bus = await connectBus({
+    servers: NATS_URL,
+    name: 'recorder-test',
+    log: createLogger({ service: 'test', level: 'silent' }),
+  });
+  recorder = await startRecorderService({ NATS_URL, METRICS_PORT: '0', LOG_LEVEL: 'silent' }, undefined, {
+    claimSubject,
+  });
 });
 afterAll(async () => {
   await recorder?.stop();
@@ -87,16 +109,49 @@ describe('recorder stage', () => {
     );
     const base = { v: PROTOCOL_VERSION, callId } as const;
     bus.publishEvent('speech', {
-      ...base, type: 'speech.final', timelineMs: 1200, utterance: 1, text: 'I need to book a table', language: 'en-IN',
-      speechStartMs: 0, speechEndMs: 400, providerMs: 700, audioSeconds: 0.4,
+      ...base,
+      type: 'speech.final',
+      timelineMs: 1200,
+      utterance: 1,
+      text: 'I need to book a table',
+      language: 'en-IN',
+      speechStartMs: 0,
+      speechEndMs: 400,
+      providerMs: 700,
+      audioSeconds: 0.4,
     });
-    bus.publishEvent('reply', { ...base, type: 'reply.segment', timelineMs: 1350, turn: 1, segment: 0, text: 'Sure, for how many?' });
     bus.publishEvent('reply', {
-      ...base, type: 'reply.done', timelineMs: 1420, turn: 1, segments: 1, text: 'Sure, for how many?',
+      ...base,
+      type: 'reply.segment',
+      timelineMs: 1350,
+      turn: 1,
+      segment: 0,
+      text: 'Sure, for how many?',
+    });
+    bus.publishEvent('reply', {
+      ...base,
+      type: 'reply.done',
+      timelineMs: 1420,
+      turn: 1,
+      segments: 1,
+      text: 'Sure, for how many?',
       usage: { promptTokens: 120, completionTokens: 6 },
     });
-    bus.publishEvent('playback', { ...base, type: 'playback.started', timelineMs: 1500, turn: 1, firstAudioInMs: 1450 });
-    bus.publishEvent('lifecycle', { ...base, type: 'call.ended', timelineMs: 2000, reason: 'caller-hangup', detail: 'callended', durationMs: 2000 });
+    bus.publishEvent('playback', {
+      ...base,
+      type: 'playback.started',
+      timelineMs: 1500,
+      turn: 1,
+      firstAudioInMs: 1450,
+    });
+    bus.publishEvent('lifecycle', {
+      ...base,
+      type: 'call.ended',
+      timelineMs: 2000,
+      reason: 'caller-hangup',
+      detail: 'callended',
+      durationMs: 2000,
+    });
 
     const record = await waitForRecord(callId);
     const objects = await openRecordings(bus);
@@ -133,8 +188,20 @@ describe('recorder stage', () => {
         language: 'en-IN',
         lostFrames: null,
         status: 'completed',
-        recording: { store: 'nats-object-store', key: `${callId}.wav`, bytes: wavBytes!.length, durationMs: 1700, sampleRate: RATE, channels: 2 },
-        usage: { sttSeconds: 0.4, llmPromptTokens: 120, llmCompletionTokens: 6, ttsCharacters: 'Sure, for how many?'.length },
+        recording: {
+          store: 'nats-object-store',
+          key: `${callId}.wav`,
+          bytes: wavBytes!.length,
+          durationMs: 1700,
+          sampleRate: RATE,
+          channels: 2,
+        },
+        usage: {
+          sttSeconds: 0.4,
+          llmPromptTokens: 120,
+          llmCompletionTokens: 6,
+          ttsCharacters: 'Sure, for how many?'.length,
+        },
         errors: [],
       });
       expect(Date.parse(record.endedAt) - Date.parse(record.startedAt)).toBe(2000);
@@ -173,15 +240,33 @@ describe('recorder stage', () => {
     expect((await claimStage(bus, 'recorder', descriptor(callId), { subject: claimSubject })).ok).toBe(true);
     const sent = (turn: number, ms: number, pcm: Int16Array, seq: number) =>
       bus.publishAudio(subjects.audioSent(callId), new Uint8Array(pcm.buffer), {
-        [AudioHeader.seq]: seq, [AudioHeader.turn]: turn, [AudioHeader.segment]: 0, [AudioHeader.timelineMs]: ms,
+        [AudioHeader.seq]: seq,
+        [AudioHeader.turn]: turn,
+        [AudioHeader.segment]: 0,
+        [AudioHeader.timelineMs]: ms,
       });
     // Turn 1 was sent ahead of playback from 1000 to 2000 ms; the caller barged in at 1450 ms (clear).
     for (let n = 0; n < 10; n++) sent(1, 1000 + n * 100, chunk(-1000 * (n + 1)), n);
-    bus.publishAudio(subjects.audioIn(callId), new Uint8Array(chunk(700).buffer), { [AudioHeader.seq]: 0, [AudioHeader.timelineMs]: 1400 });
+    bus.publishAudio(subjects.audioIn(callId), new Uint8Array(chunk(700).buffer), {
+      [AudioHeader.seq]: 0,
+      [AudioHeader.timelineMs]: 1400,
+    });
     const base = { v: PROTOCOL_VERSION, callId } as const;
-    bus.publishEvent('playback', { ...base, type: 'playback.interrupted', timelineMs: 1450, turn: 1, heardSegments: [] });
+    bus.publishEvent('playback', {
+      ...base,
+      type: 'playback.interrupted',
+      timelineMs: 1450,
+      turn: 1,
+      heardSegments: [],
+    });
     sent(2, 2500, chunk(9000), 10);
-    bus.publishEvent('lifecycle', { ...base, type: 'call.ended', timelineMs: 2700, reason: 'agent-hangup', durationMs: 2700 });
+    bus.publishEvent('lifecycle', {
+      ...base,
+      type: 'call.ended',
+      timelineMs: 2700,
+      reason: 'agent-hangup',
+      durationMs: 2700,
+    });
 
     const record = await waitForRecord(callId);
     const objects = await openRecordings(bus);

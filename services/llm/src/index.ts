@@ -1,0 +1,2 @@
+export { startLlmService, type LlmServiceOverrides } from './service.js';
+export { llmServiceConfigSchema } from './config.js';

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { FakeLlm } from '@audexly/providers/testing';
+import { withCall, type TestCall } from './test/harness.js';
+
+const ANSWER = 'Noted, thank you. Anything else?';
+
+function tentative(t: TestCall, utterance: number, text: string): void {
+  t.port.send('speech', { type: 'speech.tentative', utterance, text });
+}
+
+/** Polls `condition` (the model's requests are not events the call port can wait on). */
+async function eventually(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(condition()).toBe(true);
+}
+
+const userMessages = (fake: FakeLlm, i: number) => fake.requests[i]!.messages.filter((m) => m.role === 'user');
+
+describe('speculative answers (turn.speculate)', () => {
+  it('starts the model at the pause, publishes nothing until the same final, and answers with that one request', async () => {
+    const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 2 });
+    await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
+      t.started();
+      await t.doneOf(0);
+      t.port.send('speech', { type: 'speech.started', utterance: 1, speechStartMs: 0 });
+      tentative(t, 1, 'Please cancel my booking.');
+      await eventually(() => fake.requests.length === 1);
+      await new Promise((r) => setTimeout(r, 60));
+      // The whole answer has streamed by now, and none of it was said.
+      expect(t.replies.seen.filter((e) => e.turn === 1)).toEqual([]);
+      t.speech(1, 'Please cancel my booking.');
+      const events = await t.doneOf(1);
+      expect(events.filter((e) => e.type === 'reply.segment').map((e) => e.text)).toEqual([
+        'Noted, thank you.',
+        'Anything else?',
+      ]);
+      expect(fake.requests).toHaveLength(1);
+      expect(fake.requests[0]!.signal?.aborted).toBe(false);
+    });
+  });
+
+  it('when the caller speaks on, aborts the request; the turn gets its own, and the history one user message', async () => {
+    const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 20 });
+    await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
+      t.started();
+      await t.doneOf(0);
+      t.port.send('speech', { type: 'speech.started', utterance: 1, speechStartMs: 0 });
+      tentative(t, 1, 'my number is');
+      await eventually(() => fake.requests.length === 1);
+      t.port.send('speech', { type: 'speech.resumed', utterance: 1 });
+      await eventually(() => fake.requests[0]!.signal?.aborted === true);
+      t.speech(1, 'my number is nine eight four five six seven three two one zero');
+      const events = await t.doneOf(1);
+      expect(events.filter((e) => e.type === 'reply.segment').map((e) => e.text)).toEqual([
+        'Noted, thank you.',
+        'Anything else?',
+      ]);
+      expect(fake.requests).toHaveLength(2);
+      expect(userMessages(fake, 1)).toEqual([
+        { role: 'user', content: 'my number is nine eight four five six seven three two one zero' },
+      ]);
+    });
+  });
+
+  it('a final with other words than the speculation aborts it and asks the model afresh', async () => {
+    const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 20 });
+    await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
+      t.started();
+      await t.doneOf(0);
+      t.port.send('speech', { type: 'speech.started', utterance: 1, speechStartMs: 0 });
+      tentative(t, 1, 'I want to');
+      await eventually(() => fake.requests.length === 1);
+      t.speech(1, 'I want to cancel it.');
+      await t.doneOf(1);
+      expect(fake.requests).toHaveLength(2);
+      expect(fake.requests[0]!.signal?.aborted).toBe(true);
+      expect(userMessages(fake, 1)).toEqual([{ role: 'user', content: 'I want to cancel it.' }]);
+    });
+  });
+
+  it('off (the default): a tentative transcript asks nothing of the model', async () => {
+    const fake = new FakeLlm({ reply: () => ANSWER });
+    await withCall(fake, {}, {}, async (t) => {
+      t.started();
+      await t.doneOf(0);
+      tentative(t, 1, 'Please cancel my booking.');
+      t.speech(1, 'Please cancel my booking.');
+      await t.doneOf(1);
+      expect(fake.requests).toHaveLength(1);
+    });
+  });
+});

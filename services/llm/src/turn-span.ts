@@ -1,0 +1,49 @@
+/**
+ * The LLM's part of the call's trace: an `llm.turn` span per agent turn the model works on
+ * (beneath the call's `turn` span of that number), active while the turn runs, so the model's
+ * requests (OpenAI over fetch: the undici instrumentation's CLIENT spans), tool calls and the
+ * reply events published are its children. {@link recordRound} adds what each model round
+ * measured. Nothing when tracing is off.
+ */
+import type { AgentConfig } from '@audexly/protocol';
+import { activeSpan, startCallStageSpan, tracingEnabled, withSpan, type Span } from '@audexly/telemetry';
+
+export function traceLlmTurn(
+  callId: string,
+  turn: number,
+  agent: AgentConfig,
+  work: () => Promise<void>,
+): Promise<void> {
+  if (!tracingEnabled()) return work();
+  const span = startCallStageSpan('llm.turn', callId, turn, {
+    agentId: agent.id,
+    language: agent.language,
+    'gen_ai.system': 'openai',
+    'gen_ai.request.model': agent.llm.model,
+  });
+  return withSpan(span, work).finally(() => span.end());
+}
+
+const totals = new WeakMap<Span, { rounds: number; input: number; output: number }>();
+
+/** One model round of the active `llm.turn`: time to first token (first round), tokens, outcome. */
+export function recordRound(
+  firstTokenMs: number | null,
+  usage: { promptTokens: number; completionTokens: number } | null,
+  status: string,
+): void {
+  const span = activeSpan();
+  if (!span) return;
+  const sum = totals.get(span) ?? { rounds: 0, input: 0, output: 0 };
+  totals.set(span, sum);
+  if (sum.rounds === 0 && firstTokenMs !== null) span.setAttribute('audexly.llm.first_token_ms', firstTokenMs);
+  sum.rounds += 1;
+  sum.input += usage?.promptTokens ?? 0;
+  sum.output += usage?.completionTokens ?? 0;
+  span.setAttributes({
+    'audexly.llm.rounds': sum.rounds,
+    'gen_ai.usage.input_tokens': sum.input,
+    'gen_ai.usage.output_tokens': sum.output,
+    'audexly.llm.outcome': status,
+  });
+}

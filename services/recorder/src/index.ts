@@ -1,0 +1,2 @@
+export { startRecorderService, type RecorderOverrides } from './service.js';
+export { recorderSchema } from './config.js';

@@ -1,0 +1,2 @@
+export { startTtsService, type TtsServiceOverrides } from './service.js';
+export { ttsServiceConfigSchema } from './config.js';
