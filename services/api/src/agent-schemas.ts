@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { agentConfigSchema } from '@audexly/protocol';
+import type { AgentView } from '@audexly/protocol/api';
 
 /** What a client sends to create or replace an agent: every AgentConfig field but the id (the server assigns it). */
 export const agentInputSchema = agentConfigSchema.omit({ id: true });
-export type AgentInput = z.input<typeof agentInputSchema>;
+export type AgentInputData = z.infer<typeof agentInputSchema>;
 
 /** An agent as the `agents` bucket holds it (key = id) and the API returns it: AgentConfig plus times. */
 export const storedAgentSchema = agentConfigSchema.extend({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-});
-export type StoredAgent = z.infer<typeof storedAgentSchema>;
+}) satisfies z.ZodType<AgentView>;
+export type StoredAgent = AgentView;
 
 /** Objects merge key by key, anything else (arrays, strings, null) replaces: PATCH semantics. */
 export function mergeDeep(base: unknown, patch: unknown): unknown {

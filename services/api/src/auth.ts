@@ -43,16 +43,20 @@ export function registerAuth(app: FastifyInstance, token: string | undefined): v
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
       reply.header('www-authenticate', 'Bearer realm="audexly"');
-      return sendError(reply, 401, 'unauthorized', 'missing Authorization header: send "Authorization: Bearer <AUDEXLY_API_TOKEN>"');
+      return sendError(
+        reply,
+        'unauthorized',
+        'missing Authorization header: send "Authorization: Bearer <AUDEXLY_API_TOKEN>"',
+      );
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
       reply.header('www-authenticate', 'Bearer realm="audexly"');
-      return sendError(reply, 401, 'unauthorized', 'the Authorization header must be "Bearer <token>"');
+      return sendError(reply, 'unauthorized', 'the Authorization header must be "Bearer <token>"');
     }
     if (!tokensMatch(match[1] ?? '', token)) {
       reply.header('www-authenticate', 'Bearer realm="audexly", error="invalid_token"');
-      return sendError(reply, 401, 'unauthorized', 'the bearer token is not valid');
+      return sendError(reply, 'unauthorized', 'the bearer token is not valid');
     }
   });
 }

@@ -31,7 +31,8 @@ export function encodeCursor(record: Pick<CallRecord, 'startedAt' | 'callId'>): 
 function decodeCursor(cursor: string): CallCursor | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && typeof value[1] === 'string') return { startedAtMs: value[0], callId: value[1] };
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && typeof value[1] === 'string')
+      return { startedAtMs: value[0], callId: value[1] };
   } catch {
     return undefined;
   }
@@ -64,17 +65,20 @@ export function parseCallQuery(query: Record<string, unknown>): CallQuery | stri
   const number = one(query, 'number');
   if (number !== undefined) {
     const e164 = toE164(number);
-    if (!e164) return 'number must be a phone number (E.164 like +919876543210, or 0-prefixed national like 09876543210)';
+    if (!e164)
+      return 'number must be a phone number (E.164 like +919876543210, or 0-prefixed national like 09876543210)';
     result.number = e164;
   }
   const status = one(query, 'status');
   if (status !== undefined) {
-    if (!(CALL_STATUSES as readonly string[]).includes(status)) return `status must be one of ${CALL_STATUSES.join(', ')}`;
+    if (!(CALL_STATUSES as readonly string[]).includes(status))
+      return `status must be one of ${CALL_STATUSES.join(', ')}`;
     result.status = status as CallRecord['status'];
   }
   const direction = one(query, 'direction');
   if (direction !== undefined) {
-    if (!(DIRECTIONS as readonly string[]).includes(direction)) return `direction must be one of ${DIRECTIONS.join(', ')}`;
+    if (!(DIRECTIONS as readonly string[]).includes(direction))
+      return `direction must be one of ${DIRECTIONS.join(', ')}`;
     result.direction = direction as CallRecord['direction'];
   }
   const since = time(one(query, 'since'), 'since');
@@ -97,7 +101,8 @@ export function matchesFilters(record: CallRecord, query: CallQuery): boolean {
   if (query.agentId !== undefined && record.agent.id !== query.agentId) return false;
   if (query.status !== undefined && record.status !== query.status) return false;
   if (query.direction !== undefined && record.direction !== query.direction) return false;
-  if (query.number !== undefined && toE164(record.from) !== query.number && toE164(record.to) !== query.number) return false;
+  if (query.number !== undefined && toE164(record.from) !== query.number && toE164(record.to) !== query.number)
+    return false;
   const started = Date.parse(record.startedAt);
   if (query.sinceMs !== undefined && started < query.sinceMs) return false;
   if (query.untilMs !== undefined && started >= query.untilMs) return false;
@@ -107,5 +112,7 @@ export function matchesFilters(record: CallRecord, query: CallQuery): boolean {
 /** Whether a record comes after the cursor in the newest-first order. */
 export function isAfter(record: CallRecord, cursor: CallCursor): boolean {
   const started = Date.parse(record.startedAt);
-  return started < cursor.startedAtMs || (started === cursor.startedAtMs && record.callId.localeCompare(cursor.callId) > 0);
+  return (
+    started < cursor.startedAtMs || (started === cursor.startedAtMs && record.callId.localeCompare(cursor.callId) > 0)
+  );
 }

@@ -1,28 +1,14 @@
 import { BUCKETS, openBucket, purgeCallMessages, type Bus } from '@audexly/bus';
-import { callRecordSchema, type CallRecord } from '@audexly/protocol';
+import { callRecordSchema, outboundBindingKey, type CallRecord } from '@audexly/protocol';
+import type { CallDetail, CallPage, CallSummary } from '@audexly/protocol/api';
 import type { ByteRange, RecordingObject, RecordingStore } from '@audexly/storage';
 import type { Logger } from '@audexly/telemetry';
 import { encodeCursor, isAfter, matchesFilters, newestFirst, type CallQuery } from './call-query.js';
-import type { OutboundCall } from './outbound-call.js';
 import type { StateBuckets } from './state-buckets.js';
 
 type KV = Awaited<ReturnType<typeof openBucket>>;
 
-/** What the API lists for each call. */
-export interface CallSummary {
-  callId: string;
-  from: string;
-  to: string;
-  direction: CallRecord['direction'];
-  agent: { id: string; name: string };
-  startedAt: string;
-  durationMs: number;
-  endReason: CallRecord['endReason'];
-  status: CallRecord['status'];
-  turns: number;
-  hasRecording: boolean;
-}
-
+/** One row of the call list. */
 export function summarize(record: CallRecord): CallSummary {
   return {
     callId: record.callId,
@@ -38,23 +24,6 @@ export function summarize(record: CallRecord): CallSummary {
     hasRecording: record.recording !== null,
   };
 }
-
-/** A page of the newest-first call list. */
-export interface CallPage {
-  calls: CallSummary[];
-  /** Calls that pass the filters (all pages). */
-  total: number;
-  /** Give it back as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
-
-/** The call record with what Exotel told us about the call, when we know it. */
-export type CallDetail = CallRecord & {
-  /** The Passthru applet's stream outcome ({status, durationS, disconnectedBy, recordingUrl, streamSid, receivedAt}). */
-  exotel?: Record<string, unknown>;
-  /** For calls placed through `/api/v1/calls/outbound`: the outbound entry with its status callbacks. */
-  outbound?: OutboundCall;
-};
 
 /** Thrown when a stored record does not match the call record schema. */
 export class InvalidRecordError extends Error {
@@ -102,7 +71,11 @@ export class CallStore {
 
   /** The record with the Passthru outcome (`exotel`) and the outbound entry (`outbound`) merged in. */
   async detail(callId: string): Promise<CallDetail | null> {
-    const [record, passthru, outbound] = await Promise.all([this.get(callId), this.state.passthru.get(callId), this.state.outbound.get(callId)]);
+    const [record, passthru, outbound] = await Promise.all([
+      this.get(callId),
+      this.state.passthru.get(callId),
+      this.state.outbound.get(callId),
+    ]);
     if (!record) return null;
     const detail: CallDetail = { ...record };
     if (passthru) detail.exotel = passthru;
@@ -120,7 +93,11 @@ export class CallStore {
     const rest = after ? matching.filter((record) => isAfter(record, after)) : matching;
     const page = rest.slice(0, query.limit);
     const last = page.at(-1);
-    return { calls: page.map(summarize), total: matching.length, nextCursor: rest.length > page.length && last ? encodeCursor(last) : null };
+    return {
+      calls: page.map(summarize),
+      total: matching.length,
+      nextCursor: rest.length > page.length && last ? encodeCursor(last) : null,
+    };
   }
 
   /** Every call record, newest first. */
@@ -150,7 +127,7 @@ export class CallStore {
 
   /**
    * Erases a call (a caller's erasure request): the record, the recording, what Exotel reported,
-   * the transfer decision, and every message of the call in JetStream (event log, audio capture).
+   * the outbound entry and its stream token's binding, the transfer decision, and every message of the call in JetStream (event log, audio capture).
    */
   async erase(callId: string): Promise<Erasure> {
     const record = await this.calls.get(callId);
@@ -164,7 +141,14 @@ export class CallStore {
       }
     }
     const transfers = await openBucket(this.bus, BUCKETS.transfers);
-    await Promise.all([this.calls.purge(callId), this.state.passthru.purge(callId), this.state.outbound.purge(callId), transfers.purge(callId)]);
+    const outbound = await this.state.outbound.get(callId);
+    if (outbound) await this.state.outboundBindings.purge(outboundBindingKey(outbound.ref));
+    await Promise.all([
+      this.calls.purge(callId),
+      this.state.passthru.purge(callId),
+      this.state.outbound.purge(callId),
+      transfers.purge(callId),
+    ]);
     const messages = await purgeCallMessages(this.bus, callId);
     return { record: hadRecord, recording, messages };
   }

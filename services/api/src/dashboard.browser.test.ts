@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBus, type Bus } from '@audexly/bus';
+import { ttsModel } from '@audexly/protocol';
 import { createLogger } from '@audexly/telemetry';
 import { startApi, type RunningApi } from './service.js';
 import { seedCompletedCall, type SeededCall } from './test/seeded-call.js';
@@ -42,12 +43,30 @@ beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
   // Build the dashboard from its sources, so the test checks what is in the tree (and works on a fresh clone).
   await build({ configFile: fileURLToPath(new URL('../dashboard/vite.config.ts', import.meta.url)), logLevel: 'warn' });
-  api = await startApi({ NATS_URL, API_PORT: '0', LOG_LEVEL: 'silent', AUDEXLY_API_TOKEN: TOKEN, AUDEXLY_SECRET_KEY: `key-${randomUUID()}` }, log);
+  api = await startApi(
+    {
+      NATS_URL,
+      API_PORT: '0',
+      LOG_LEVEL: 'silent',
+      AUDEXLY_API_TOKEN: TOKEN,
+      AUDEXLY_SECRET_KEY: `key-${randomUUID()}`,
+    },
+    log,
+  );
   base = `http://127.0.0.1:${api.port}`;
   bus = await connectBus({ servers: NATS_URL, name: 'dashboard-test', log });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
 }, 60_000);
@@ -89,12 +108,16 @@ async function go(label: string): Promise<void> {
 
 describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
   it('signs in with the API token, creates an agent, maps a number, and plays a completed call in step with its transcript', async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\``);
+    if (!HAVE_CHROMIUM)
+      throw new Error(
+        `REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\``,
+      );
     const consoleErrors: string[] = [];
     page.on('pageerror', (err) => consoleErrors.push(err.message));
     page.on('console', (msg) => {
       // The first API calls answer 401 before the token is entered: expected, and the reason for the dialog.
-      if (msg.type() === 'error' && !/401/.test(msg.text())) consoleErrors.push(msg.text());
+      // The 422 is the agent the test sends wrong on purpose.
+      if (msg.type() === 'error' && !/\b(401|422)\b/.test(msg.text())) consoleErrors.push(msg.text());
     });
 
     // The API asks for a token: the dashboard asks the operator once, then keeps it.
@@ -115,15 +138,59 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     await go('Agents');
     await page.getByRole('link', { name: 'New agent' }).click();
     await page.locator('input[name="name"]').fill(agentName);
-    await page.locator('textarea[name="prompt"]').fill('You are the front desk of Audexly Motors. Answer in one or two short sentences.');
+    await page
+      .locator('textarea[name="prompt"]')
+      .fill('You are the front desk of Audexly Motors. Answer in one or two short sentences.');
+
+    // Choosing bulbul:v3 offers bulbul:v3's speakers (not bulbul:v2's), its default picked.
+    const speaker = page.locator('select[name="tts.speaker"]');
+    expect(await speaker.locator('option').allTextContents()).toContain('Anushka');
+    await page.locator('select[name="tts.model"]').selectOption('bulbul:v3');
+    const speakerValues = () =>
+      page.evaluate<string[]>(
+        `[...document.querySelectorAll('select[name="tts.speaker"] option')].map((o) => o.value)`,
+      );
+    await expect.poll(speakerValues).toEqual([...ttsModel('bulbul:v3')!.speakers]);
+    expect(await speaker.inputValue()).toBe('shubh');
+    await speaker.selectOption('priya');
+    await page.locator('input[name="tts.pace"]').fill('1.5');
+
+    // A transfer number that is not one: refused beside its field, in the label's words, before anything is sent.
+    const fieldOf = (control: string) => page.locator('label.field', { has: page.locator(control) });
+    await page.locator('input[name="tools.transferNumber"]').fill('12-abc');
+    await page.getByRole('button', { name: 'Create agent' }).first().click();
+    const transferError = fieldOf('input[name="tools.transferNumber"]').locator('.field-error');
+    await transferError.waitFor();
+    expect(await transferError.innerText()).toBe('Transfer number must be a phone number, e.g. +919876543210');
+    expect(page.url()).toMatch(/#\/agents\/new$/);
+    await page.screenshot({ path: '/tmp/dashboard-agent-problems.png', fullPage: true });
+
+    // What only the server checks comes back as a 422 and shows beside its field too, never as a path.
+    await page.locator('input[name="tools.transferNumber"]').fill('+91 98765 43210');
+    expect(await transferError.count()).toBe(0);
+    await page.locator('input[name="llm.model"]').fill('');
+    await page.getByRole('button', { name: 'Create agent' }).first().click();
+    const modelError = fieldOf('input[name="llm.model"]').locator('.field-error');
+    await modelError.waitFor();
+    expect(await modelError.innerText()).toBe('Language model cannot be blank');
+    expect(await page.locator('.notice.error').innerText()).not.toContain('llm.model');
+    await page.locator('input[name="llm.model"]').fill('gpt-4o-mini');
+
     await page.getByRole('button', { name: 'Create agent' }).first().click();
     await page.waitForURL(/#\/agents\/ag_[A-Za-z0-9_-]+$/);
     const agentId = decodeURIComponent(new URL(page.url()).hash.split('/')[2] ?? '');
     created.agentId = agentId;
     await page.locator('.page-header h1', { hasText: agentName }).waitFor();
-    const stored = await apiGet<{ name: string; prompt: string; tts: { speaker: string } }>(`/api/v1/agents/${agentId}`);
+    const stored = await apiGet<{
+      name: string;
+      prompt: string;
+      tts: { model: string; speaker: string; pace: number };
+      tools: { transferNumber: string | null };
+    }>(`/api/v1/agents/${agentId}`);
     expect(stored.name).toBe(agentName);
     expect(stored.prompt).toContain('Audexly Motors');
+    expect(stored.tts).toMatchObject({ model: 'bulbul:v3', speaker: 'priya', pace: 1.5 });
+    expect(stored.tools.transferNumber).toBe('+919876543210');
     await page.screenshot({ path: '/tmp/dashboard-agent.png', fullPage: true });
     await go('Agents');
     await page.locator('table tbody tr', { hasText: agentName }).waitFor();
@@ -137,16 +204,26 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     await page.locator('select[name="agentId"]').selectOption(agentId);
     await page.getByRole('button', { name: 'Add number' }).click();
     created.number = e164;
-    const row = page.locator('[data-testid="numbers"] tbody tr', { hasText: `+91 80${digits.slice(0, 3)} ${digits.slice(3)}` });
+    const row = page.locator('[data-testid="numbers"] tbody tr', {
+      hasText: `+91 80${digits.slice(0, 3)} ${digits.slice(3)}`,
+    });
     await row.waitFor();
     expect(await row.locator('select').first().inputValue()).toBe(agentId);
     expect((await apiGet<{ agentId: string }>(`/api/v1/numbers/${encodeURIComponent(e164)}`)).agentId).toBe(agentId);
     await page.screenshot({ path: '/tmp/dashboard-numbers.png', fullPage: true });
 
     // A completed call to that number, as the recorder leaves it.
-    const call: SeededCall = await seedCompletedCall(bus!, { id: agentId, name: agentName }, { from: `+9198${String(randomInt(10_000_000, 99_999_999))}`, to: e164 });
+    const call: SeededCall = await seedCompletedCall(
+      bus!,
+      { id: agentId, name: agentName },
+      { from: `+9198${String(randomInt(10_000_000, 99_999_999))}`, to: e164 },
+    );
     created.callId = call.callId;
-    await expect.poll(async () => (await apiGet<{ events: unknown[] }>(`/api/v1/calls/${call.callId}/events`)).events.length, { timeout: 10_000 }).toBe(call.events);
+    await expect
+      .poll(async () => (await apiGet<{ events: unknown[] }>(`/api/v1/calls/${call.callId}/events`)).events.length, {
+        timeout: 10_000,
+      })
+      .toBe(call.events);
 
     // Find it in the list by its agent, and open it.
     await go('Calls');
@@ -163,7 +240,8 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     // The transcript, the latency per turn, the error and the events.
     const lines = page.locator('[data-testid="transcript"] li');
     await expect.poll(() => lines.count()).toBe(call.record.transcript.length);
-    for (const [i, line] of call.record.transcript.entries()) expect(await lines.nth(i).locator('.line-text').innerText()).toBe(line.text);
+    for (const [i, line] of call.record.transcript.entries())
+      expect(await lines.nth(i).locator('.line-text').innerText()).toBe(line.text);
     await expect.poll(() => page.locator('[data-testid="latency"] .latency-row').count()).toBe(3);
     await page.locator('[data-testid="errors"]', { hasText: 'AUDEXLY_ERR_TTS_UPSTREAM' }).waitFor();
     await expect.poll(() => page.locator('[data-testid="events"] tbody tr').count()).toBe(call.events);
@@ -178,10 +256,12 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     const answerLine = call.record.transcript[2]!;
     const highlighted = page.locator('[data-testid="transcript"] li[aria-current="true"]');
     await lines.nth(1).click();
-    await expect.poll(async () => {
-      const state = await audioState();
-      return state !== null && !state.paused && state.currentTime > callerLine.timelineMs / 1000 + 0.3;
-    }).toBe(true);
+    await expect
+      .poll(async () => {
+        const state = await audioState();
+        return state !== null && !state.paused && state.currentTime > callerLine.timelineMs / 1000 + 0.3;
+      })
+      .toBe(true);
     expect(await highlighted.locator('.line-text').innerText()).toBe(callerLine.text);
     await expect.poll(() => highlighted.locator('.line-text').innerText(), { timeout: 15_000 }).toBe(answerLine.text);
     expect((await audioState())!.currentTime).toBeGreaterThanOrEqual(answerLine.timelineMs / 1000 - 0.1);
@@ -203,7 +283,9 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     const account = page.locator('table tbody tr', { hasText: accountSid });
     await account.waitFor();
     expect(await account.innerText()).toContain('…5678');
-    created.telephonyId = (await apiGet<{ telephonyConfigs: { id: string; accountSid: string }[] }>('/api/v1/telephony-configs')).telephonyConfigs.find((c) => c.accountSid === accountSid)?.id;
+    created.telephonyId = (
+      await apiGet<{ telephonyConfigs: { id: string; accountSid: string }[] }>('/api/v1/telephony-configs')
+    ).telephonyConfigs.find((c) => c.accountSid === accountSid)?.id;
     expect(await page.content()).not.toContain(apiToken);
     await page.screenshot({ path: '/tmp/dashboard-telephony.png', fullPage: true });
 

@@ -45,7 +45,9 @@ export function dashboardRoutes(dir: string = DASHBOARD_DIR) {
   return async (app: FastifyInstance): Promise<void> => {
     if (!existsSync(join(dir, 'index.html'))) {
       app.log.warn({ dir }, 'the dashboard is not built: `npm run build -w @audexly/api` builds it; / explains');
-      app.get('/', { schema: { hide: true } }, (_request, reply) => reply.code(503).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(NOT_BUILT));
+      app.get('/', { schema: { hide: true } }, (_request, reply) =>
+        reply.code(503).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(NOT_BUILT),
+      );
       return;
     }
     await app.register(fastifyStatic, {

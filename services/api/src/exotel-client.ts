@@ -49,12 +49,20 @@ function exotelMessage(status: number, text: string): string {
   } catch {
     // not JSON: use the text
   }
-  const trimmed = text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+  const trimmed = text
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 300);
   return trimmed === '' ? `HTTP ${status}` : trimmed;
 }
 
 /** Places a call. Never throws for Exotel's answers or a network failure: the result says what happened. */
-export async function connectCall(account: ExotelAccount, fields: ConnectFields, timeoutMs: number): Promise<ConnectResult> {
+export async function connectCall(
+  account: ExotelAccount,
+  fields: ConnectFields,
+  timeoutMs: number,
+): Promise<ConnectResult> {
   let res: Response;
   try {
     res = await fetch(connectUrl(account), {
@@ -69,16 +77,36 @@ export async function connectCall(account: ExotelAccount, fields: ConnectFields,
     });
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-    return { ok: false, status: 0, message: timedOut ? `Exotel did not answer within ${timeoutMs} ms` : `Exotel could not be reached (${err instanceof Error ? err.message : String(err)})`, retryAfterS: null };
+    return {
+      ok: false,
+      status: 0,
+      message: timedOut
+        ? `Exotel did not answer within ${timeoutMs} ms`
+        : `Exotel could not be reached (${err instanceof Error ? err.message : String(err)})`,
+      retryAfterS: null,
+    };
   }
   const text = await res.text();
   if (!res.ok) {
     const retry = Number(res.headers.get('retry-after'));
-    return { ok: false, status: res.status, message: exotelMessage(res.status, text), retryAfterS: Number.isFinite(retry) && retry > 0 ? retry : null };
+    return {
+      ok: false,
+      status: res.status,
+      message: exotelMessage(res.status, text),
+      retryAfterS: Number.isFinite(retry) && retry > 0 ? retry : null,
+    };
   }
   try {
     const body = JSON.parse(text) as { Call?: Partial<ExotelCall> };
-    if (body.Call && typeof body.Call.Sid === 'string' && body.Call.Sid !== '') return { ok: true, call: { ...body.Call, Sid: body.Call.Sid, Status: typeof body.Call.Status === 'string' ? body.Call.Status : 'queued' } };
+    if (body.Call && typeof body.Call.Sid === 'string' && body.Call.Sid !== '')
+      return {
+        ok: true,
+        call: {
+          ...body.Call,
+          Sid: body.Call.Sid,
+          Status: typeof body.Call.Status === 'string' ? body.Call.Status : 'queued',
+        },
+      };
   } catch {
     // fall through
   }

@@ -13,6 +13,8 @@ export class JsonBucket<S extends z.ZodType> {
     readonly kv: KV,
     private readonly schema: S,
     private readonly log: Logger,
+    /** Which keys hold this schema's values, when the bucket holds other values too. */
+    private readonly holds: (key: string) => boolean = () => true,
   ) {}
 
   /** The value under `key`, or null (absent, deleted, or not valid: the latter is logged). */
@@ -31,7 +33,10 @@ export class JsonBucket<S extends z.ZodType> {
     }
     const parsed = this.schema.safeParse(json);
     if (parsed.success) return parsed.data;
-    this.log.warn({ bucket: this.name, key, issues: parsed.error.issues.slice(0, 3) }, 'skipped a stored value that fails its schema');
+    this.log.warn(
+      { bucket: this.name, key, issues: parsed.error.issues.slice(0, 3) },
+      'skipped a stored value that fails its schema',
+    );
     return null;
   }
 
@@ -61,7 +66,8 @@ export class JsonBucket<S extends z.ZodType> {
       const next = change(current);
       if (next === null) return current;
       try {
-        if (entry && entry.operation === 'PUT' && entry.value.length > 0) await this.kv.update(key, JSON.stringify(next), entry.revision);
+        if (entry && entry.operation === 'PUT' && entry.value.length > 0)
+          await this.kv.update(key, JSON.stringify(next), entry.revision);
         else await this.kv.create(key, JSON.stringify(next));
         return next;
       } catch (err) {
@@ -77,7 +83,7 @@ export class JsonBucket<S extends z.ZodType> {
 
   async keys(): Promise<string[]> {
     const keys: string[] = [];
-    for await (const key of await this.kv.keys()) keys.push(key);
+    for await (const key of await this.kv.keys()) if (this.holds(key)) keys.push(key);
     return keys;
   }
 

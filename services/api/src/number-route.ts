@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { NumberRoute } from '@audexly/protocol/api';
+import { PHONE_MAX_CHARS } from './fields/phone.js';
 
 /** A number → agent route as the `numbers` bucket holds it (key = numberKey(number)); the gateway routes calls by it. */
 export const numberRouteSchema = z.object({
@@ -7,12 +9,12 @@ export const numberRouteSchema = z.object({
   agentId: z.string(),
   telephonyConfigId: z.string().nullable(),
   createdAt: z.iso.datetime(),
-});
-export type NumberRoute = z.infer<typeof numberRouteSchema>;
+}) satisfies z.ZodType<NumberRoute>;
+export type { NumberRoute } from '@audexly/protocol/api';
 
 /** POST body: any common number format (`+91…`, `0…`, `91…`, spaces). */
 export const numberInputSchema = z.object({
-  number: z.string().min(1),
+  number: z.string().min(1).max(PHONE_MAX_CHARS),
   agentId: z.string().min(1),
   telephonyConfigId: z.string().min(1).nullable().optional(),
 });

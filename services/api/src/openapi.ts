@@ -17,8 +17,16 @@ export function docSchema(schema: z.ZodType, io: 'input' | 'output' = 'output'):
   return json;
 }
 
-/** The error body every failure has. */
-export const errorDoc = docSchema(z.object({ error: z.object({ code: z.string(), message: z.string() }) }));
+/** The error body every failure has; a 422 also lists each wrong field (`path` as in `tools.webhooks[0].url`, `message` for people). */
+export const errorDoc = docSchema(
+  z.object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      problems: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  }),
+);
 
 /** Swagger UI at {@link DOCS_PREFIX}; route schemas are documentation, zod validates in the handlers. */
 export async function registerDocs(app: FastifyInstance): Promise<void> {
@@ -32,7 +40,10 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         description:
           'Agents, numbers, Exotel telephony configurations, call logs (records, transcripts, events, recordings), live calls, system health and outbound calls. ' +
           'Every endpoint except health, docs and the Exotel-facing callbacks requires `Authorization: Bearer <AUDEXLY_API_TOKEN>`. ' +
-          'Errors are `{"error":{"code","message"}}`.',
+          'Errors are `{"error":{"code","message"}}`. A request whose fields are wrong (a value out of range, a speaker the voice model does not have, ' +
+          'something that is not a phone number in a phone-number field, an unknown agent) is refused with 422 and also lists each wrong field: ' +
+          '`{"error":{"code","message","problems":[{"path":"tools.transferNumber","message":"Transfer number must be a phone number, e.g. +919876543210"}]}}`; nothing is stored. ' +
+          'A body that is not JSON is a 400.',
         version: '1.0.0',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

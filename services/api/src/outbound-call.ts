@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { OutboundCall } from '@audexly/protocol/api';
+import { PHONE_MAX_CHARS } from './fields/phone.js';
 
 export const OUTBOUND_MODES = ['stream', 'flow'] as const;
 
@@ -6,16 +8,19 @@ export const OUTBOUND_MODES = ['stream', 'flow'] as const;
 export const outboundInputSchema = z
   .object({
     /** The customer's number, any common format. */
-    to: z.string().min(1),
+    to: z.string().min(1).max(PHONE_MAX_CHARS),
     /** Required in `stream` mode (its sample rate goes into the StreamUrl and the gateway takes the agent from the token). */
     agentId: z.string().min(1).optional(),
     telephonyConfigId: z.string().min(1),
     /** `stream`: Exotel connects the call straight to our gateway (Connect Voice AI). `flow`: into an App Bazaar flow. */
     mode: z.enum(OUTBOUND_MODES).default('stream'),
     /** The flow's app id (`flow` mode). */
-    appId: z.string().regex(/^\d{1,20}$/, 'appId is the numeric id of the Exotel flow (App Bazaar app)').optional(),
-    /** ExoPhone to call from; defaults to the telephony config's callerId. */
-    callerId: z.string().min(1).optional(),
+    appId: z
+      .string()
+      .regex(/^\d{1,20}$/, 'must be the numeric id of the Exotel flow (App Bazaar app)')
+      .optional(),
+    /** ExoPhone to call from, any common format; defaults to the telephony config's callerId. */
+    callerId: z.string().min(1).max(PHONE_MAX_CHARS).optional(),
     record: z.boolean().optional(),
     /** Seconds, at most 14400 (Exotel's limit). */
     timeLimitS: z.number().int().min(1).max(14_400).optional(),
@@ -23,10 +28,11 @@ export const outboundInputSchema = z
     customField: z.string().max(128).optional(),
   })
   .superRefine((body, ctx) => {
-    if (body.mode === 'stream' && body.agentId === undefined) ctx.addIssue({ code: 'custom', path: ['agentId'], message: 'agentId is required in stream mode' });
-    if (body.mode === 'flow' && body.appId === undefined) ctx.addIssue({ code: 'custom', path: ['appId'], message: 'appId is required in flow mode' });
+    if (body.mode === 'stream' && body.agentId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['agentId'], message: 'is required in stream mode' });
+    if (body.mode === 'flow' && body.appId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['appId'], message: 'is required in flow mode' });
   });
-export type OutboundInput = z.infer<typeof outboundInputSchema>;
 
 /** One status callback Exotel delivered. */
 export const outboundCallbackSchema = z.object({
@@ -49,6 +55,7 @@ export const outboundCallSchema = z.object({
   mode: z.enum(OUTBOUND_MODES),
   /** E.164 of the customer. */
   to: z.string(),
+  /** E.164 of the ExoPhone the call came from. */
   callerId: z.string(),
   agentId: z.string().nullable(),
   telephonyConfigId: z.string(),
@@ -65,8 +72,8 @@ export const outboundCallSchema = z.object({
   legs: z.array(z.unknown()).nullable(),
   /** Callbacks in arrival order (the last 20). */
   callbacks: z.array(outboundCallbackSchema),
-});
-export type OutboundCall = z.infer<typeof outboundCallSchema>;
+}) satisfies z.ZodType<OutboundCall>;
+export type { OutboundCall } from '@audexly/protocol/api';
 
 /** The passthru outcome the gateway stores (key = call id); merged into call detail as `exotel`. */
 export const passthruSchema = z.looseObject({});

@@ -5,7 +5,7 @@ import { createRecordingStore } from '@audexly/storage';
 import { createLogger, createMetricsRegistry, startTracing, type Logger } from '@audexly/telemetry';
 import { buildApp } from './app.js';
 import { CallStore } from './call-store.js';
-import { loadApiConfig } from './config.js';
+import { loadApiConfig, type ApiConfig } from './config.js';
 import { LiveCalls } from './live-calls.js';
 import { SecretBox } from './secret-box.js';
 import { StageInstances } from './stage-instances.js';
@@ -14,6 +14,8 @@ import { openStateBuckets } from './state-buckets.js';
 export interface RunningApi {
   /** The port it listens on (useful with `API_PORT=0`). */
   port: number;
+  /** The address it is bound to (`API_HOST`). */
+  host: string;
   /** Stops taking requests, finishes those in flight, closes NATS. */
   stop(): Promise<void>;
 }
@@ -23,18 +25,36 @@ export interface ApiOptions {
   extend?: (app: FastifyInstance) => Promise<void>;
 }
 
+const SERVICE = 'audexly-api';
+
+/** Starts the API in-process (tests, the local runner) from environment variables. */
+export async function startApi(
+  env: Record<string, string | undefined>,
+  log?: Logger,
+  options: ApiOptions = {},
+): Promise<RunningApi> {
+  const config = loadApiConfig(env);
+  return await serveApi(
+    config,
+    log ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL, logPii: config.LOG_PII }),
+    options,
+  );
+}
+
 /**
- * Starts the control-plane API on `API_PORT`: agents, numbers, telephony configs, call logs and
+ * Serves the control-plane API on `API_HOST`:`API_PORT`: agents, numbers, telephony configs, call logs and
  * recordings, live calls, system health, outbound calls, health and metrics.
  */
-export async function startApi(env: Record<string, string | undefined>, log?: Logger, options: ApiOptions = {}): Promise<RunningApi> {
-  const config = loadApiConfig(env);
-  const service = 'audexly-api';
-  log ??= createLogger({ service, level: config.LOG_LEVEL, logPii: config.LOG_PII });
-  if (!config.AUDEXLY_SECRET_KEY) log.warn('AUDEXLY_SECRET_KEY is not set: telephony configs cannot be stored and outbound calls cannot be placed');
-  const tracing = startTracing({ service: config.OTEL_SERVICE_NAME ?? service, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+export async function serveApi(config: ApiConfig, log: Logger, options: ApiOptions = {}): Promise<RunningApi> {
+  const service = SERVICE;
+  if (!config.AUDEXLY_SECRET_KEY)
+    log.warn('AUDEXLY_SECRET_KEY is not set: telephony configs cannot be stored and outbound calls cannot be placed');
+  const tracing = startTracing({
+    service: config.OTEL_SERVICE_NAME ?? service,
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
   const bus = await connectBus({ servers: config.NATS_URL, name: service, log });
-  await provisionJetStream(bus);
+  await provisionJetStream(bus, { replicas: config.JETSTREAM_REPLICAS });
   const state = await openStateBuckets(bus, log);
   const recordings = await createRecordingStore(config, bus);
   const calls = await CallStore.open(bus, recordings, state, log);
@@ -55,19 +75,22 @@ export async function startApi(env: Record<string, string | undefined>, log?: Lo
       apiPublicUrl: config.API_PUBLIC_URL,
       exotelBaseUrl: config.EXOTEL_API_BASE_URL,
       exotelTimeoutMs: config.EXOTEL_TIMEOUT_MS,
+      streamTokenTtlS: config.OUTBOUND_STREAM_TOKEN_TTL_S,
     },
     log,
     metrics: createMetricsRegistry(service),
     token: config.AUDEXLY_API_TOKEN,
+    jaegerUiUrl: config.JAEGER_UI_URL,
     ...(options.extend ? { extend: options.extend } : {}),
   });
   await bus.flush();
-  await app.listen({ port: config.API_PORT, host: '0.0.0.0' });
-  const port = (app.server.address() as AddressInfo).port;
-  log.info({ port }, 'api ready');
+  await app.listen({ port: config.API_PORT, host: config.API_HOST });
+  const { port, address: host } = app.server.address() as AddressInfo;
+  log.info({ host, port }, 'api ready');
   let stopped: Promise<void> | undefined;
   return {
     port,
+    host,
     stop: () =>
       (stopped ??= (async () => {
         await app.close();

@@ -1,19 +1,8 @@
-import type { Bus } from '@audexly/bus';
-import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSES, stageHeartbeatSchema, subjects, type StageHeartbeat } from '@audexly/protocol';
+import type { Bus, BusSubscription } from '@audexly/bus';
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSES, type StageHeartbeat } from '@audexly/protocol';
+import type { StageInstance } from '@audexly/protocol/api';
 import type { Logger } from '@audexly/telemetry';
 
-/** One stage instance as the system page shows it. */
-export interface StageInstance {
-  stage: StageHeartbeat['stage'];
-  instanceId: string;
-  activeCalls: number;
-  maxCalls: number;
-  accepting: boolean;
-  /** Milliseconds since its last heartbeat arrived. */
-  lastSeenMs: number;
-}
-
-const decoder = new TextDecoder();
 /** An instance silent this long is gone (3 missed beats = 750 ms; 3 s leaves room for a slow scrape). */
 export const INSTANCE_GONE_MS = Math.max(3000, HEARTBEAT_INTERVAL_MS * HEARTBEAT_MISSES);
 
@@ -21,23 +10,16 @@ export const INSTANCE_GONE_MS = Math.max(3000, HEARTBEAT_INTERVAL_MS * HEARTBEAT
 export class StageInstances {
   private readonly beats = new Map<string, { beat: StageHeartbeat; receivedAt: number }>();
   private readonly done: Promise<void>;
-  private readonly sub;
+  private readonly sub: BusSubscription<StageHeartbeat>;
 
   constructor(bus: Bus, log: Logger) {
-    this.sub = bus.nc.subscribe(subjects.allHeartbeats());
+    this.sub = bus.subscribeHeartbeats();
     this.done = this.consume().catch((err: unknown) => log.warn({ err }, 'heartbeat subscription ended'));
   }
 
   private async consume(): Promise<void> {
-    for await (const msg of this.sub) {
-      let parsed;
-      try {
-        parsed = stageHeartbeatSchema.safeParse(JSON.parse(decoder.decode(msg.data)));
-      } catch {
-        continue;
-      }
-      if (parsed.success) this.beats.set(`${parsed.data.stage}/${parsed.data.instanceId}`, { beat: parsed.data, receivedAt: Date.now() });
-    }
+    for await (const beat of this.sub)
+      this.beats.set(`${beat.stage}/${beat.instanceId}`, { beat, receivedAt: Date.now() });
   }
 
   /** Instances heard from recently, by stage then instance id. */
@@ -49,13 +31,20 @@ export class StageInstances {
         this.beats.delete(key);
         continue;
       }
-      instances.push({ stage: beat.stage, instanceId: beat.instanceId, activeCalls: beat.activeCalls, maxCalls: beat.maxCalls, accepting: beat.accepting, lastSeenMs });
+      instances.push({
+        stage: beat.stage,
+        instanceId: beat.instanceId,
+        activeCalls: beat.activeCalls,
+        maxCalls: beat.maxCalls,
+        accepting: beat.accepting,
+        lastSeenMs,
+      });
     }
     return instances.sort((a, b) => a.stage.localeCompare(b.stage) || a.instanceId.localeCompare(b.instanceId));
   }
 
   async stop(): Promise<void> {
-    if (!this.sub.isClosed()) this.sub.unsubscribe();
+    this.sub.unsubscribe();
     await this.done;
   }
 }

@@ -1,4 +1,5 @@
 import { BUCKETS, openBucket, type Bus } from '@audexly/bus';
+import { isOutboundBindingKey, outboundBindingSchema } from '@audexly/protocol';
 import type { Logger } from '@audexly/telemetry';
 import { storedAgentSchema } from './agent-schemas.js';
 import { JsonBucket } from './json-bucket.js';
@@ -12,6 +13,8 @@ export interface StateBuckets {
   numbers: JsonBucket<typeof numberRouteSchema>;
   telephony: JsonBucket<typeof storedTelephonySchema>;
   outbound: JsonBucket<typeof outboundCallSchema>;
+  /** In KV `outbound` too, under `ref.<ref>`: which call each outbound stream token admits (the gateway reads them). */
+  outboundBindings: JsonBucket<typeof outboundBindingSchema>;
   passthru: JsonBucket<typeof passthruSchema>;
 }
 
@@ -27,7 +30,8 @@ export async function openStateBuckets(bus: Bus, log: Logger): Promise<StateBuck
     agents: new JsonBucket(BUCKETS.agents, agents, storedAgentSchema, log),
     numbers: new JsonBucket(BUCKETS.numbers, numbers, numberRouteSchema, log),
     telephony: new JsonBucket(BUCKETS.telephony, telephony, storedTelephonySchema, log),
-    outbound: new JsonBucket(BUCKETS.outbound, outbound, outboundCallSchema, log),
+    outbound: new JsonBucket(BUCKETS.outbound, outbound, outboundCallSchema, log, (key) => !isOutboundBindingKey(key)),
+    outboundBindings: new JsonBucket(BUCKETS.outbound, outbound, outboundBindingSchema, log, isOutboundBindingKey),
     passthru: new JsonBucket(BUCKETS.passthru, passthru, passthruSchema, log),
   };
 }

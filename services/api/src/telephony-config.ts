@@ -1,22 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { ExotelRegion, TelephonyView } from '@audexly/protocol/api';
+import { TELEPHONY_TEXT_LIMITS } from './fields/limits.js';
+import { PHONE_MAX_CHARS } from './fields/phone.js';
 import type { SecretBox } from './secret-box.js';
 
-export const EXOTEL_REGIONS = ['api.exotel.com', 'api.in.exotel.com'] as const;
+export const EXOTEL_REGIONS = ['api.exotel.com', 'api.in.exotel.com'] as const satisfies readonly ExotelRegion[];
 
 /** POST body of a telephony configuration (Exotel account credentials). */
 export const telephonyInputSchema = z.object({
-  name: z.string().min(1).max(100),
+  name: z.string().trim().min(1).max(TELEPHONY_TEXT_LIMITS.name),
   provider: z.literal('exotel').default('exotel'),
-  accountSid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an Exotel account SID: letters, digits, _ and -'),
-  apiKey: z.string().min(4),
-  apiToken: z.string().min(4),
+  accountSid: z
+    .string()
+    .regex(
+      new RegExp(`^[A-Za-z0-9_-]{1,${TELEPHONY_TEXT_LIMITS.accountSid}}$`),
+      `must be an Exotel account SID: 1 to ${TELEPHONY_TEXT_LIMITS.accountSid} letters, digits, _ and -`,
+    ),
+  apiKey: z.string().min(4).max(TELEPHONY_TEXT_LIMITS.apiKey),
+  apiToken: z.string().min(4).max(TELEPHONY_TEXT_LIMITS.apiToken),
   /** `api.exotel.com` (Singapore) or `api.in.exotel.com` (Mumbai). */
   region: z.enum(EXOTEL_REGIONS).default('api.exotel.com'),
-  /** Default ExoPhone for outbound calls. */
-  callerId: z.string().min(1).nullable().optional(),
+  /** Default ExoPhone for outbound calls, any common format; stored as E.164. */
+  callerId: z.string().min(1).max(PHONE_MAX_CHARS).nullable().optional(),
 });
-export type TelephonyInput = z.infer<typeof telephonyInputSchema>;
 
 /** PUT/PATCH body: any subset; secrets left out stay as they are. */
 export const telephonyUpdateSchema = telephonyInputSchema.partial();
@@ -52,8 +59,7 @@ export const telephonyViewSchema = z.object({
   hasApiToken: z.literal(true),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-});
-export type TelephonyView = z.infer<typeof telephonyViewSchema>;
+}) satisfies z.ZodType<TelephonyView>;
 
 export interface ExotelCredentials {
   apiKey: string;
@@ -72,7 +78,12 @@ export function sealTelephony(
   fields: Omit<StoredTelephony, 'id' | 'secrets' | 'apiKeyLast4'>,
   credentials: ExotelCredentials,
 ): StoredTelephony {
-  return { id, ...fields, apiKeyLast4: credentials.apiKey.slice(-4), secrets: box.seal(JSON.stringify(credentials), `telephony:${id}`) };
+  return {
+    id,
+    ...fields,
+    apiKeyLast4: credentials.apiKey.slice(-4),
+    secrets: box.seal(JSON.stringify(credentials), `telephony:${id}`),
+  };
 }
 
 /** Decrypts the credentials; throws when AUDEXLY_SECRET_KEY changed since they were stored. */
@@ -82,5 +93,16 @@ export function revealCredentials(box: SecretBox, config: StoredTelephony): Exot
 
 export function viewTelephony(config: StoredTelephony): TelephonyView {
   const { id, name, provider, accountSid, region, callerId, createdAt, updatedAt } = config;
-  return { id, name, provider, accountSid, region, callerId, apiKey: `…${config.apiKeyLast4}`, hasApiToken: true, createdAt, updatedAt };
+  return {
+    id,
+    name,
+    provider,
+    accountSid,
+    region,
+    callerId,
+    apiKey: `…${config.apiKeyLast4}`,
+    hasApiToken: true,
+    createdAt,
+    updatedAt,
+  };
 }

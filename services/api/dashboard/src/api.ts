@@ -3,14 +3,20 @@
  * operator entered (kept in localStorage) when the api asks for one.
  */
 
+import type { FieldProblem } from '@audexly/protocol/api';
+
 const TOKEN_KEY = 'audexly.apiToken';
 
-/** An api answer that was not 2xx, with the api's `{ error: { code, message } }` when it sent one. */
+/**
+ * An api answer that was not 2xx, with the api's `{ error: { code, message } }` when it sent one,
+ * and for a 422 each wrong field (`problems`), to show beside the field.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly problems: readonly FieldProblem[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -47,21 +53,41 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
 async function failure(res: Response): Promise<ApiError> {
   let code = `http_${res.status}`;
   let message = `${res.status} ${res.statusText}`.trim();
+  let problems: FieldProblem[] = [];
   try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string }; message?: string };
+    const body = (await res.json()) as {
+      error?: { code?: string; message?: string; problems?: unknown };
+      message?: string;
+    };
     if (body.error?.code) code = body.error.code;
     if (body.error?.message) message = body.error.message;
     else if (body.message) message = body.message;
+    problems = fieldProblems(body.error?.problems);
   } catch {
     // not JSON: keep the status line
   }
   if (res.status === 401) for (const listener of authListeners) listener();
-  return new ApiError(res.status, code, message);
+  return new ApiError(res.status, code, message, problems);
+}
+
+/** The `problems` of an error body, keeping only well-formed entries. */
+function fieldProblems(value: unknown): FieldProblem[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (p): p is FieldProblem =>
+      typeof p === 'object' &&
+      p !== null &&
+      typeof (p as FieldProblem).path === 'string' &&
+      typeof (p as FieldProblem).message === 'string',
+  );
 }
 
 /** Sends a request and returns the parsed JSON (undefined for 204). */
 export async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const init: RequestInit = { method, headers: headers(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const init: RequestInit = {
+    method,
+    headers: headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+  };
   if (body !== undefined) init.body = JSON.stringify(body);
   if (signal) init.signal = signal;
   const res = await fetch(path, init);

@@ -53,14 +53,23 @@ export function App() {
           <span class="brand-mark" aria-hidden="true">
             <svg viewBox="0 0 32 32" width="28" height="28">
               <rect width="32" height="32" rx="8" fill="#6366f1" />
-              <path d="M9 20v-8M13 23V9M17 20v-8M21 17v-2M25 19v-6" stroke="white" stroke-width="2.4" stroke-linecap="round" />
+              <path
+                d="M9 20v-8M13 23V9M17 20v-8M21 17v-2M25 19v-6"
+                stroke="white"
+                stroke-width="2.4"
+                stroke-linecap="round"
+              />
             </svg>
           </span>
           <span>Audexly</span>
         </a>
         <nav>
           {NAV.map((item) => (
-            <a key={item.section} href={href(item.section)} class={section === item.section ? 'nav-item active' : 'nav-item'}>
+            <a
+              key={item.section}
+              href={href(item.section)}
+              class={section === item.section ? 'nav-item active' : 'nav-item'}
+            >
               <Icon name={item.icon} />
               {item.label}
             </a>

@@ -26,7 +26,12 @@ export function millis(ms: number | null | undefined): string {
 }
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const shortDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+const shortDate = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+});
 const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 export function when(iso: string | number | undefined): string {
@@ -74,10 +79,6 @@ export function endReason(reason: string | null | undefined): string {
 
 export function count(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
-}
-
-export function shortId(id: string): string {
-  return id.length > 14 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
 }
 
 /** `1.2 MB`. */

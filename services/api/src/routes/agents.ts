@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { AgentList } from '@audexly/protocol/api';
 import { agentInputSchema, mergeDeep, storedAgentSchema, type StoredAgent } from '../agent-schemas.js';
-import { sendError } from '../api-error.js';
+import { validateAgentInput } from '../agent-validation.js';
+import { sendError, sendProblems } from '../api-error.js';
 import { docSchema, errorDoc } from '../openapi.js';
 import type { StateBuckets } from '../state-buckets.js';
-import { parseStrict, unknownFields } from '../validation.js';
+import { isStoredId } from '../stored-id.js';
+import { unknownFieldProblems } from '../validation.js';
 
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const idParam = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] };
 const agentDoc = docSchema(storedAgentSchema);
-const errors = { 400: errorDoc, 404: errorDoc };
+const errors = { 404: errorDoc, 422: errorDoc };
 
 export function newAgentId(): string {
   return `ag_${randomBytes(9).toString('base64url')}`;
@@ -19,19 +21,36 @@ export function newAgentId(): string {
 /** `/api/v1/agents`: create, list, read, replace (PUT), change (PATCH) and delete agents. */
 export function agentRoutes(state: StateBuckets) {
   return (app: FastifyInstance): Promise<void> => {
-    const load = async (id: string) => (ID_PATTERN.test(id) ? state.agents.get(id) : null);
+    const load = async (id: string) => (isStoredId(id) ? state.agents.get(id) : null);
 
-    app.get('/api/v1/agents', { schema: { tags: ['agents'], summary: 'List agents (oldest first)', response: { 200: docSchema(z.object({ agents: z.array(storedAgentSchema) })) } } }, async () => {
-      const agents = await state.agents.all();
-      return { agents: agents.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)) };
-    });
+    app.get(
+      '/api/v1/agents',
+      {
+        schema: {
+          tags: ['agents'],
+          summary: 'List agents (oldest first)',
+          response: { 200: docSchema(z.object({ agents: z.array(storedAgentSchema) })) },
+        },
+      },
+      async (): Promise<AgentList> => {
+        const agents = await state.agents.all();
+        return { agents: agents.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)) };
+      },
+    );
 
     app.post(
       '/api/v1/agents',
-      { schema: { tags: ['agents'], summary: 'Create an agent (the server assigns its id)', body: docSchema(agentInputSchema, 'input'), response: { 201: agentDoc, 400: errorDoc } } },
+      {
+        schema: {
+          tags: ['agents'],
+          summary: 'Create an agent (the server assigns its id)',
+          body: docSchema(agentInputSchema, 'input'),
+          response: { 201: agentDoc, 422: errorDoc },
+        },
+      },
       async (request, reply) => {
-        const parsed = parseStrict(agentInputSchema, withoutId(request.body));
-        if (!parsed.ok) return sendError(reply, 400, 'invalid_agent', parsed.message);
+        const parsed = validateAgentInput(withoutId(request.body));
+        if (!parsed.ok) return sendProblems(reply, 'invalid_agent', parsed.problems);
         const now = new Date().toISOString();
         const agent: StoredAgent = { ...parsed.data, id: newAgentId(), createdAt: now, updatedAt: now };
         await state.agents.put(agent.id, agent);
@@ -39,20 +58,37 @@ export function agentRoutes(state: StateBuckets) {
       },
     );
 
-    app.get<{ Params: { id: string } }>('/api/v1/agents/:id', { schema: { tags: ['agents'], summary: 'One agent', params: idParam, response: { 200: agentDoc, ...errors } } }, async (request, reply) => {
-      const agent = await load(request.params.id);
-      return agent ?? sendError(reply, 404, 'not_found', `no agent ${request.params.id}`);
-    });
+    app.get<{ Params: { id: string } }>(
+      '/api/v1/agents/:id',
+      { schema: { tags: ['agents'], summary: 'One agent', params: idParam, response: { 200: agentDoc, ...errors } } },
+      async (request, reply) => {
+        const agent = await load(request.params.id);
+        return agent ?? sendError(reply, 'not_found', `no agent ${request.params.id}`);
+      },
+    );
 
     app.put<{ Params: { id: string } }>(
       '/api/v1/agents/:id',
-      { schema: { tags: ['agents'], summary: 'Replace an agent (omitted fields take their defaults)', params: idParam, body: docSchema(agentInputSchema, 'input'), response: { 200: agentDoc, ...errors } } },
+      {
+        schema: {
+          tags: ['agents'],
+          summary: 'Replace an agent (omitted fields take their defaults)',
+          params: idParam,
+          body: docSchema(agentInputSchema, 'input'),
+          response: { 200: agentDoc, ...errors },
+        },
+      },
       async (request, reply) => {
         const existing = await load(request.params.id);
-        if (!existing) return sendError(reply, 404, 'not_found', `no agent ${request.params.id}`);
-        const parsed = parseStrict(agentInputSchema, withoutId(request.body));
-        if (!parsed.ok) return sendError(reply, 400, 'invalid_agent', parsed.message);
-        const agent: StoredAgent = { ...parsed.data, id: existing.id, createdAt: existing.createdAt, updatedAt: new Date().toISOString() };
+        if (!existing) return sendError(reply, 'not_found', `no agent ${request.params.id}`);
+        const parsed = validateAgentInput(withoutId(request.body));
+        if (!parsed.ok) return sendProblems(reply, 'invalid_agent', parsed.problems);
+        const agent: StoredAgent = {
+          ...parsed.data,
+          id: existing.id,
+          createdAt: existing.createdAt,
+          updatedAt: new Date().toISOString(),
+        };
         await state.agents.put(agent.id, agent);
         return agent;
       },
@@ -71,15 +107,17 @@ export function agentRoutes(state: StateBuckets) {
       },
       async (request, reply) => {
         const existing = await load(request.params.id);
-        if (!existing) return sendError(reply, 404, 'not_found', `no agent ${request.params.id}`);
+        if (!existing) return sendError(reply, 'not_found', `no agent ${request.params.id}`);
         if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
-          return sendError(reply, 400, 'invalid_agent', 'the body must be a JSON object with the fields to change');
+          return sendProblems(reply, 'invalid_agent', [
+            { path: '', message: 'The request body must be a JSON object with the fields to change' },
+          ]);
         }
         const { id: _id, createdAt, updatedAt: _updatedAt, ...current } = existing;
-        const unknown = unknownFields(agentInputSchema, withoutId(request.body));
-        if (unknown.length > 0) return sendError(reply, 400, 'invalid_agent', `unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
-        const parsed = parseStrict(agentInputSchema, mergeDeep(current, withoutId(request.body)));
-        if (!parsed.ok) return sendError(reply, 400, 'invalid_agent', parsed.message);
+        const unknown = unknownFieldProblems(agentInputSchema, withoutId(request.body));
+        if (unknown.length > 0) return sendProblems(reply, 'invalid_agent', unknown);
+        const parsed = validateAgentInput(mergeDeep(current, withoutId(request.body)));
+        if (!parsed.ok) return sendProblems(reply, 'invalid_agent', parsed.problems);
         const agent: StoredAgent = { ...parsed.data, id: existing.id, createdAt, updatedAt: new Date().toISOString() };
         await state.agents.put(agent.id, agent);
         return agent;
@@ -88,14 +126,28 @@ export function agentRoutes(state: StateBuckets) {
 
     app.delete<{ Params: { id: string } }>(
       '/api/v1/agents/:id',
-      { schema: { tags: ['agents'], summary: 'Delete an agent no number points to', params: idParam, response: { 204: { type: 'null' }, 404: errorDoc, 409: errorDoc } } },
+      {
+        schema: {
+          tags: ['agents'],
+          summary: 'Delete an agent no number points to',
+          params: idParam,
+          response: { 204: { type: 'null' }, 404: errorDoc, 409: errorDoc },
+        },
+      },
       async (request, reply) => {
         const agent = await load(request.params.id);
-        if (!agent) return sendError(reply, 404, 'not_found', `no agent ${request.params.id}`);
+        if (!agent) return sendError(reply, 'not_found', `no agent ${request.params.id}`);
         const routes = (await state.numbers.all()).filter((route) => route.agentId === agent.id);
         if (routes.length > 0) {
           const numbers = routes.map((r) => r.number).sort();
-          return sendError(reply, 409, 'agent_in_use', `agent ${agent.id} still answers ${numbers.join(', ')}: point ${numbers.length > 1 ? 'these numbers' : 'this number'} to another agent or delete ${numbers.length > 1 ? 'them' : 'it'} first`);
+          return sendError(
+            reply,
+            'agent_in_use',
+            agent.id,
+            numbers.join(', '),
+            numbers.length > 1 ? 'these numbers' : 'this number',
+            numbers.length > 1 ? 'them' : 'it',
+          );
         }
         await state.agents.purge(agent.id);
         return reply.code(204).send();

@@ -49,7 +49,12 @@ export function applyCallback(entry: OutboundCall, body: Record<string, unknown>
   const status = text(body, 'Status', 'CallStatus', 'status');
   const dateUpdated = text(body, 'DateUpdated');
   const duration = Number(text(body, 'ConversationDuration', 'Duration'));
-  const legs = typeof body.Legs === 'string' ? safeJsonArray(body.Legs) : Array.isArray(body.Legs) ? (body.Legs as unknown[]) : null;
+  const legs =
+    typeof body.Legs === 'string'
+      ? safeJsonArray(body.Legs)
+      : Array.isArray(body.Legs)
+        ? (body.Legs as unknown[])
+        : null;
   const answered = eventType === 'answered';
   const terminal = eventType === 'terminal' || (status !== null && TERMINAL.has(status));
   return {
@@ -58,7 +63,10 @@ export function applyCallback(entry: OutboundCall, body: Record<string, unknown>
     updatedAt: now,
     answeredAt: answered ? (entry.answeredAt ?? exotelTime(dateUpdated) ?? now) : entry.answeredAt,
     endedAt: terminal ? (exotelTime(text(body, 'EndTime')) ?? exotelTime(dateUpdated) ?? now) : entry.endedAt,
-    conversationDurationS: Number.isFinite(duration) && text(body, 'ConversationDuration', 'Duration') !== null ? duration : entry.conversationDurationS,
+    conversationDurationS:
+      Number.isFinite(duration) && text(body, 'ConversationDuration', 'Duration') !== null
+        ? duration
+        : entry.conversationDurationS,
     recordingUrl: text(body, 'RecordingUrl') ?? entry.recordingUrl,
     legs: legs ?? entry.legs,
     callbacks: [...entry.callbacks, { eventType, status, dateUpdated, receivedAt: now }].slice(-MAX_CALLBACKS),
@@ -82,9 +90,13 @@ function safeJsonArray(value: string): unknown[] | null {
  */
 export function statusCallbackRoutes(state: StateBuckets, secretKey: string | undefined) {
   return (app: FastifyInstance): Promise<void> => {
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
-      done(null, parseForm(body as string));
-    });
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 64 * 1024 },
+      (_request, body, done) => {
+        done(null, parseForm(body as string));
+      },
+    );
 
     app.post<{ Querystring: { token?: string } }>(
       STATUS_CALLBACK_PATH,
@@ -102,9 +114,10 @@ export function statusCallbackRoutes(state: StateBuckets, secretKey: string | un
         const ref = secretKey ? openCapability(secretKey, 'status-callback', token) : undefined;
         if (!ref) {
           request.log.warn('refused an Exotel status callback without a valid token');
-          return sendError(reply, 403, 'invalid_token', 'the status callback token is not valid');
+          return sendError(reply, 'invalid_token', 'is not valid');
         }
-        const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+        const body =
+          typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
         const callSid = text(body, 'CallSid', 'callsid', 'call_sid');
         if (!callSid) {
           request.log.warn({ ref }, 'an Exotel status callback without CallSid');
@@ -124,7 +137,7 @@ export function statusCallbackRoutes(state: StateBuckets, secretKey: string | un
         });
         if (mismatch) {
           log.warn('an Exotel status callback whose token belongs to another call');
-          return sendError(reply, 403, 'invalid_token', 'the status callback token does not belong to this call');
+          return sendError(reply, 'invalid_token', 'does not belong to this call');
         }
         if (!updated) log.warn({ ref }, 'an Exotel status callback for a call we did not place (or have erased)');
         else log.info({ status: updated.status, eventType: text(body, 'EventType') }, 'Exotel status callback');

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { bytesForMs, encodeStereoWav, msForBytes, silence } from '@audexly/audio';
 import { BUCKETS, openBucket, openRecordings, type Bus } from '@audexly/bus';
-import { PROTOCOL_VERSION, callRecordSchema, type CallRecord, type CallTurn } from '@audexly/protocol';
+import {
+  PROTOCOL_VERSION,
+  callRecordSchema,
+  errorEventSchema,
+  type CallRecord,
+  type CallTurn,
+} from '@audexly/protocol';
 import { loadSpeechFixture, synthesizeSpeech } from '@audexly/testing';
 
 const RATE = 8000;
@@ -30,7 +36,11 @@ export interface SeededCall {
  * object store, and its text events on the call's subjects (so the event log holds them). The
  * caller's first utterance is recorded human speech; the rest is espeak-ng.
  */
-export async function seedCompletedCall(bus: Bus, agent: { id: string; name: string }, numbers: { from: string; to: string }): Promise<SeededCall> {
+export async function seedCompletedCall(
+  bus: Bus,
+  agent: { id: string; name: string },
+  numbers: { from: string; to: string },
+): Promise<SeededCall> {
   const callId = `t${randomUUID().replace(/-/g, '')}`;
   const speak = (text: string, pace = 1) => synthesizeSpeech({ text, voice: 'en', sampleRate: RATE, pace });
   const greeting = 'Namaste! Thank you for calling. How can I help you today?';
@@ -51,11 +61,35 @@ export async function seedCompletedCall(bus: Bus, agent: { id: string; name: str
   const turns: CallTurn[] = [];
   const greetingSentMs = 420;
   lines.push({ role: 'agent', text: greeting, pcm: greetingPcm, startMs: greetingSentMs, turn: 0 });
-  turns.push(turn(0, null, greeting, { speechEndMs: null, transcriptMs: null, firstReplyMs: 35, firstAudioInMs: 398, firstAudioSentMs: greetingSentMs }));
+  turns.push(
+    turn(0, null, greeting, {
+      speechEndMs: null,
+      transcriptMs: null,
+      firstReplyMs: 35,
+      firstAudioInMs: 398,
+      firstAudioSentMs: greetingSentMs,
+    }),
+  );
   let cursor = greetingSentMs + len(greetingPcm) + 900;
   const exchanges = [
-    { callerText: 'Go forward ten meters.', callerPcm: callerPcm1, agentText: answer1, agentPcm: answerPcm1, stt: 648, llm: 412, tts: 236 },
-    { callerText: 'No, that is all. Thank you.', callerPcm: callerPcm2, agentText: answer2, agentPcm: answerPcm2, stt: 612, llm: 655, tts: 251 },
+    {
+      callerText: 'Go forward ten meters.',
+      callerPcm: callerPcm1,
+      agentText: answer1,
+      agentPcm: answerPcm1,
+      stt: 648,
+      llm: 412,
+      tts: 236,
+    },
+    {
+      callerText: 'No, that is all. Thank you.',
+      callerPcm: callerPcm2,
+      agentText: answer2,
+      agentPcm: answerPcm2,
+      stt: 612,
+      llm: 655,
+      tts: 251,
+    },
   ];
   exchanges.forEach((x, i) => {
     const n = i + 1;
@@ -67,7 +101,16 @@ export async function seedCompletedCall(bus: Bus, agent: { id: string; name: str
     const firstAudioSentMs = firstAudioInMs + 14;
     lines.push({ role: 'caller', text: x.callerText, pcm: x.callerPcm, startMs: speechStartMs, turn: n });
     lines.push({ role: 'agent', text: x.agentText, pcm: x.agentPcm, startMs: firstAudioSentMs, turn: n });
-    turns.push({ ...turn(n, x.callerText, x.agentText, { speechEndMs, transcriptMs, firstReplyMs, firstAudioInMs, firstAudioSentMs }), speechStartMs });
+    turns.push({
+      ...turn(n, x.callerText, x.agentText, {
+        speechEndMs,
+        transcriptMs,
+        firstReplyMs,
+        firstAudioInMs,
+        firstAudioSentMs,
+      }),
+      speechStartMs,
+    });
     cursor = firstAudioSentMs + len(x.agentPcm) + 1100;
   });
   const durationMs = cursor - 600;
@@ -75,7 +118,13 @@ export async function seedCompletedCall(bus: Bus, agent: { id: string; name: str
   // Caller on the left, agent on the right, each line placed at its timeline position.
   const channel = (role: Line['role']) => {
     const out = silence(durationMs, RATE);
-    for (const line of lines.filter((l) => l.role === role)) line.pcm.copy(out, bytesForMs(line.startMs, RATE), 0, Math.max(0, Math.min(line.pcm.length, out.length - bytesForMs(line.startMs, RATE))));
+    for (const line of lines.filter((l) => l.role === role))
+      line.pcm.copy(
+        out,
+        bytesForMs(line.startMs, RATE),
+        0,
+        Math.max(0, Math.min(line.pcm.length, out.length - bytesForMs(line.startMs, RATE))),
+      );
     return out;
   };
   const wav = encodeStereoWav(channel('caller'), channel('agent'), RATE);
@@ -101,11 +150,37 @@ export async function seedCompletedCall(bus: Bus, agent: { id: string; name: str
     hungUpBy: 'agent',
     status: 'completed',
     language: 'en-IN',
-    transcript: lines.map((l) => ({ role: l.role, text: l.text, timelineMs: l.startMs, turn: l.turn, interrupted: false })),
+    transcript: lines.map((l) => ({
+      role: l.role,
+      text: l.text,
+      timelineMs: l.startMs,
+      turn: l.turn,
+      interrupted: false,
+    })),
     turns,
-    errors: [{ stage: 'tts', code: 'AUDEXLY_ERR_TTS_UPSTREAM', message: 'Sarvam TTS answered 503 for segment 0; retried once and it succeeded', turn: 2, timelineMs: turns[2]?.firstReplyMs ?? 0 }],
-    recording: { store: 'nats-object-store', key: `${callId}.wav`, bytes: wav.length, durationMs, sampleRate: RATE, channels: 2 },
-    usage: { sttSeconds: Math.round((len(callerPcm1) + len(callerPcm2)) / 100) / 10, llmPromptTokens: 612, llmCompletionTokens: 31, ttsCharacters: tts },
+    errors: [
+      {
+        stage: 'tts',
+        code: 'AUDEXLY_ERR_TTS_UPSTREAM',
+        message: 'Sarvam TTS answered 503 for segment 0; retried once and it succeeded',
+        turn: 2,
+        timelineMs: turns[2]?.firstReplyMs ?? 0,
+      },
+    ],
+    recording: {
+      store: 'nats-object-store',
+      key: `${callId}.wav`,
+      bytes: wav.length,
+      durationMs,
+      sampleRate: RATE,
+      channels: 2,
+    },
+    usage: {
+      sttSeconds: Math.round((len(callerPcm1) + len(callerPcm2)) / 100) / 10,
+      llmPromptTokens: 612,
+      llmCompletionTokens: 31,
+      ttsCharacters: tts,
+    },
   });
 
   const recordings = await openRecordings(bus);
@@ -116,7 +191,12 @@ export async function seedCompletedCall(bus: Bus, agent: { id: string; name: str
   return { callId, record, wav, events };
 }
 
-function turn(n: number, callerText: string | null, agentText: string, at: Pick<CallTurn, 'speechEndMs' | 'transcriptMs' | 'firstReplyMs' | 'firstAudioInMs' | 'firstAudioSentMs'>): CallTurn {
+function turn(
+  n: number,
+  callerText: string | null,
+  agentText: string,
+  at: Pick<CallTurn, 'speechEndMs' | 'transcriptMs' | 'firstReplyMs' | 'firstAudioInMs' | 'firstAudioSentMs'>,
+): CallTurn {
   const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
   return {
     turn: n,
@@ -142,8 +222,20 @@ function publishEvents(bus: Bus, record: CallRecord): number {
   for (const t of record.turns) {
     const caller = record.transcript.find((l) => l.turn === t.turn && l.role === 'caller');
     if (caller && t.speechEndMs !== null && t.transcriptMs !== null && t.callerText !== null) {
-      bus.publishEvent('speech', { ...base, type: 'speech.started', timelineMs: caller.timelineMs + 60, utterance: t.turn, speechStartMs: caller.timelineMs });
-      bus.publishEvent('speech', { ...base, type: 'speech.stopped', timelineMs: t.speechEndMs + 500, utterance: t.turn, speechEndMs: t.speechEndMs });
+      bus.publishEvent('speech', {
+        ...base,
+        type: 'speech.started',
+        timelineMs: caller.timelineMs + 60,
+        utterance: t.turn,
+        speechStartMs: caller.timelineMs,
+      });
+      bus.publishEvent('speech', {
+        ...base,
+        type: 'speech.stopped',
+        timelineMs: t.speechEndMs + 500,
+        utterance: t.turn,
+        speechEndMs: t.speechEndMs,
+      });
       bus.publishEvent('speech', {
         ...base,
         type: 'speech.final',
@@ -159,14 +251,45 @@ function publishEvents(bus: Bus, record: CallRecord): number {
       count += 3;
     }
     if (t.firstReplyMs !== null && t.firstAudioInMs !== null && t.firstAudioSentMs !== null && t.agentText !== null) {
-      bus.publishEvent('reply', { ...base, type: 'reply.segment', timelineMs: t.firstReplyMs, turn: t.turn, segment: 0, text: t.agentText });
-      bus.publishEvent('reply', { ...base, type: 'reply.done', timelineMs: t.firstReplyMs + 40, turn: t.turn, segments: 1, text: t.agentText });
-      bus.publishEvent('playback', { ...base, type: 'playback.started', timelineMs: t.firstAudioSentMs, turn: t.turn, firstAudioInMs: t.firstAudioInMs });
+      bus.publishEvent('reply', {
+        ...base,
+        type: 'reply.segment',
+        timelineMs: t.firstReplyMs,
+        turn: t.turn,
+        segment: 0,
+        text: t.agentText,
+      });
+      bus.publishEvent('reply', {
+        ...base,
+        type: 'reply.done',
+        timelineMs: t.firstReplyMs + 40,
+        turn: t.turn,
+        segments: 1,
+        text: t.agentText,
+      });
+      bus.publishEvent('playback', {
+        ...base,
+        type: 'playback.started',
+        timelineMs: t.firstAudioSentMs,
+        turn: t.turn,
+        firstAudioInMs: t.firstAudioInMs,
+      });
       count += 3;
     }
   }
   for (const e of record.errors) {
-    bus.publishEvent('error', { ...base, type: 'error', timelineMs: e.timelineMs, stage: e.stage, code: e.code, message: e.message, retryable: true, turn: e.turn });
+    // A record keeps any code and stage as text; the event takes only the protocol's.
+    const { stage, code } = errorEventSchema.pick({ stage: true, code: true }).parse(e);
+    bus.publishEvent('error', {
+      ...base,
+      type: 'error',
+      timelineMs: e.timelineMs,
+      stage,
+      code,
+      message: e.message,
+      retryable: true,
+      turn: e.turn,
+    });
     count++;
   }
   return count;

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { clock } from '../format.js';
-import type { CallEvent } from '../types.js';
+import type { CallEvent } from '@audexly/protocol/api';
 import { Badge, Empty } from './ui.js';
 
 const SHOWN = 150;
@@ -34,7 +34,10 @@ function summary(e: CallEvent): string {
       return `${str('stage')} ${str('code')}: ${str('message')}`;
     default: {
       const rest = Object.entries(e).filter(([k]) => !['type', 'v', 'callId', 'timelineMs'].includes(k));
-      return rest.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ').slice(0, 200);
+      return rest
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ')
+        .slice(0, 200);
     }
   }
 }
@@ -50,7 +53,8 @@ function tone(type: string): 'red' | 'blue' | 'green' | 'amber' | 'gray' {
 /** The call's event log, in order; a click on a row plays the recording from there. */
 export function CallEvents(props: { events: CallEvent[]; onSeek: ((ms: number) => void) | undefined }) {
   const [all, setAll] = useState(false);
-  if (props.events.length === 0) return <Empty title="No events">The event log keeps a call's events for a limited time.</Empty>;
+  if (props.events.length === 0)
+    return <Empty title="No events">The event log keeps a call's events for a limited time.</Empty>;
   const shown = all ? props.events : props.events.slice(0, SHOWN);
   return (
     <>

@@ -1,14 +1,19 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { recordingUrl } from '../api.js';
 import { clock } from '../format.js';
-import type { CallRecord } from '../types.js';
+import type { CallRecord } from '@audexly/protocol/api';
 import { ErrorBox, Loading } from './ui.js';
 
 /**
  * The call's stereo recording (caller left, agent right) with a timeline of who spoke when. The
  * recording starts at timeline 0, so its current time is the call timeline position.
  */
-export function RecordingPlayer(props: { callId: string; call: CallRecord; seekTo: { ms: number } | null; onPosition: (ms: number | null) => void }) {
+export function RecordingPlayer(props: {
+  callId: string;
+  call: CallRecord;
+  seekTo: { ms: number } | null;
+  onPosition: (ms: number | null) => void;
+}) {
   const audio = useRef<HTMLAudioElement>(null);
   const [src, setSrc] = useState<string | null>(null);
   const [error, setError] = useState<Error | null>(null);
@@ -53,7 +58,19 @@ export function RecordingPlayer(props: { callId: string; call: CallRecord; seekT
 
   return (
     <div class="player">
-      {src ? <audio ref={audio} src={src} controls preload="auto" onTimeUpdate={update} onSeeked={update} data-testid="recording" /> : <Loading label="Loading the recording…" />}
+      {src ? (
+        <audio
+          ref={audio}
+          src={src}
+          controls
+          preload="auto"
+          onTimeUpdate={update}
+          onSeeked={update}
+          data-testid="recording"
+        />
+      ) : (
+        <Loading label="Loading the recording…" />
+      )}
       <div
         class="timeline"
         title="Click to play from here"
@@ -94,6 +111,10 @@ function segments(call: CallRecord, total: number): { role: 'caller' | 'agent'; 
     const turn = call.turns.find((t) => t.turn === line.turn);
     const end = line.role === 'caller' && turn?.speechEndMs != null ? turn.speechEndMs : next;
     const start = line.timelineMs;
-    return { role: line.role, left: (start / total) * 100, width: Math.max(0.6, ((Math.max(end, start) - start) / total) * 100) };
+    return {
+      role: line.role,
+      left: (start / total) * 100,
+      width: Math.max(0.6, ((Math.max(end, start) - start) / total) * 100),
+    };
   });
 }

@@ -27,9 +27,18 @@ export function TokenDialog(props: { onSave: (token: string | null) => void; onC
       <form class="dialog" onSubmit={(e) => void submit(e)}>
         <h2 id="token-title">API token</h2>
         <p class="muted">
-          This api requires a bearer token: the value of <code>AUDEXLY_API_TOKEN</code> on the server. It is kept in this browser only.
+          This api requires a bearer token: the value of <code>AUDEXLY_API_TOKEN</code> on the server. It is kept in
+          this browser only.
         </p>
-        <input class="input" type="password" autocomplete="off" placeholder="Paste the token" value={token} onInput={(e) => setToken(e.currentTarget.value)} autofocus />
+        <input
+          class="input"
+          type="password"
+          autocomplete="off"
+          placeholder="Paste the token"
+          value={token}
+          onInput={(e) => setToken(e.currentTarget.value)}
+          autofocus
+        />
         {error && <p class="form-error">{error}</p>}
         <div class="dialog-actions">
           {getToken() !== null && (

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { clock } from '../format.js';
-import type { TranscriptLine } from '../types.js';
+import type { TranscriptLine } from '@audexly/protocol/api';
 
 /** The line being heard at `positionMs`: the last one that started at or before it. */
 export function activeLine(lines: TranscriptLine[], positionMs: number | null): number {
@@ -13,7 +13,11 @@ export function activeLine(lines: TranscriptLine[], positionMs: number | null): 
 }
 
 /** The transcript, following the player: the line being heard is highlighted, a click plays from it. */
-export function Transcript(props: { lines: TranscriptLine[]; positionMs: number | null; onSeek: ((ms: number) => void) | undefined }) {
+export function Transcript(props: {
+  lines: TranscriptLine[];
+  positionMs: number | null;
+  onSeek: ((ms: number) => void) | undefined;
+}) {
   const active = activeLine(props.lines, props.positionMs);
   const list = useRef<HTMLOListElement>(null);
 

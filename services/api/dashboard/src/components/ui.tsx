@@ -1,9 +1,15 @@
 import type { ComponentChildren } from 'preact';
+import type { FieldProblem } from '@audexly/protocol/api';
 import { ApiError } from '../api.js';
 
 /** Building blocks every page uses, so all pages look alike. */
 
-export function PageHeader(props: { title: string; subtitle?: ComponentChildren; actions?: ComponentChildren; back?: { href: string; label: string } }) {
+export function PageHeader(props: {
+  title: string;
+  subtitle?: ComponentChildren;
+  actions?: ComponentChildren;
+  back?: { href: string; label: string };
+}) {
   return (
     <header class="page-header">
       <div>
@@ -20,7 +26,14 @@ export function PageHeader(props: { title: string; subtitle?: ComponentChildren;
   );
 }
 
-export function Card(props: { title?: ComponentChildren; actions?: ComponentChildren; children: ComponentChildren; class?: string; flush?: boolean; testId?: string }) {
+export function Card(props: {
+  title?: ComponentChildren;
+  actions?: ComponentChildren;
+  children: ComponentChildren;
+  class?: string;
+  flush?: boolean;
+  testId?: string;
+}) {
   return (
     <section class={`card ${props.class ?? ''}`} data-testid={props.testId}>
       {(props.title !== undefined || props.actions !== undefined) && (
@@ -80,15 +93,51 @@ export function Notice(props: { tone: 'error' | 'success'; children: ComponentCh
   );
 }
 
-/** A label above a control, with an optional hint under it. */
-export function Field(props: { label: string; hint?: ComponentChildren; children: ComponentChildren; wide?: boolean }) {
+/**
+ * A label above a control, with an optional hint under it; a problem with the value (from the api
+ * or checked before submitting) shows in red beside the control.
+ */
+export function Field(props: {
+  label: string;
+  hint?: ComponentChildren;
+  error?: string | undefined;
+  children: ComponentChildren;
+  wide?: boolean;
+}) {
+  const classes = ['field', props.wide ? 'wide' : '', props.error ? 'invalid' : ''].filter(Boolean).join(' ');
   return (
-    <label class={props.wide ? 'field wide' : 'field'}>
+    <label class={classes}>
       <span class="field-label">{props.label}</span>
       {props.children}
+      {props.error && <span class="field-error">{props.error}</span>}
       {props.hint && <span class="field-hint">{props.hint}</span>}
     </label>
   );
+}
+
+/** What is wrong with a form, listed above it (each message also shows beside its field). */
+export function ProblemList(props: { problems: readonly FieldProblem[] }) {
+  if (props.problems.length === 0) return null;
+  return (
+    <Notice tone="error">
+      <strong>
+        {props.problems.length === 1
+          ? 'One setting needs attention:'
+          : `${props.problems.length} settings need attention:`}
+      </strong>
+      <ul class="problem-list">
+        {props.problems.map((p) => (
+          <li key={`${p.path}:${p.message}`}>{p.message}</li>
+        ))}
+      </ul>
+    </Notice>
+  );
+}
+
+/** The problems of a failed request: the api's per-field ones, else its message as one problem of the whole form. */
+export function problemsOf(err: unknown): FieldProblem[] {
+  if (err instanceof ApiError && err.problems.length > 0) return [...err.problems];
+  return [{ path: '', message: errorMessage(err) }];
 }
 
 /** The message to show for a failed action. */

@@ -2,7 +2,7 @@ import { listOf } from '../api.js';
 import { Card, Empty, ErrorBox, Loading, PageHeader } from '../components/ui.js';
 import { phone, whenShort } from '../format.js';
 import { href, navigate } from '../router.js';
-import type { AgentConfig, NumberMapping } from '../types.js';
+import type { AgentConfig, NumberRoute } from '@audexly/protocol/api';
 import { useApi } from '../use-api.js';
 
 type StoredAgent = AgentConfig & { createdAt?: string; updatedAt?: string };
@@ -12,7 +12,7 @@ export function AgentsPage() {
   const agents = useApi<unknown>('/api/v1/agents');
   const numbers = useApi<unknown>('/api/v1/numbers');
   const list = listOf<StoredAgent>(agents.data, 'agents');
-  const routes = listOf<NumberMapping>(numbers.data, 'numbers');
+  const routes = listOf<NumberRoute>(numbers.data, 'numbers');
 
   return (
     <>
@@ -71,7 +71,13 @@ export function AgentsPage() {
                     <td class="small">
                       {agent.tts.speaker} ({agent.tts.model})
                     </td>
-                    <td class="mono small">{mine.length === 0 ? <span class="muted">none</span> : mine.map((r) => phone(r.number)).join(', ')}</td>
+                    <td class="mono small">
+                      {mine.length === 0 ? (
+                        <span class="muted">none</span>
+                      ) : (
+                        mine.map((r) => phone(r.number)).join(', ')
+                      )}
+                    </td>
                     <td class="small muted nowrap">{whenShort(agent.updatedAt ?? agent.createdAt)}</td>
                   </tr>
                 );

@@ -8,7 +8,7 @@ import { CallEvents } from '../components/call-events.js';
 import { Badge, Card, Empty, ErrorBox, Loading, Notice, PageHeader, errorMessage } from '../components/ui.js';
 import { clock, duration, endReason, phone, when } from '../format.js';
 import { href, navigate } from '../router.js';
-import type { CallDetail, CallEvent } from '../types.js';
+import type { CallDetail, CallEvent, CallTrace } from '@audexly/protocol/api';
 import { useApi } from '../use-api.js';
 
 /** One call: what was said, what it sounded like, how fast each turn was, and what went wrong. */
@@ -16,6 +16,7 @@ export function CallDetailPage(props: { callId: string }) {
   const path = `/api/v1/calls/${encodeURIComponent(props.callId)}`;
   const record = useApi<CallDetail>(path);
   const events = useApi<unknown>(`${path}/events`);
+  const trace = useApi<CallTrace>(`${path}/trace`);
   const [positionMs, setPositionMs] = useState<number | null>(null);
   const [seekTo, setSeekTo] = useState<{ ms: number } | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
@@ -57,7 +58,9 @@ export function CallDetailPage(props: { callId: string }) {
         back={back}
         subtitle={
           <>
-            <Badge tone={call.status === 'completed' ? 'green' : 'red'}>{call.status === 'completed' ? 'Completed' : 'Failed'}</Badge>
+            <Badge tone={call.status === 'completed' ? 'green' : 'red'}>
+              {call.status === 'completed' ? 'Completed' : 'Failed'}
+            </Badge>
             <span>{when(call.startedAt)}</span>
             <span class="dot-sep">·</span>
             <span>{duration(call.durationMs)}</span>
@@ -73,7 +76,9 @@ export function CallDetailPage(props: { callId: string }) {
       />
       {deleteError && <Notice tone="error">{deleteError}</Notice>}
       <dl class="meta-grid">
-        <Meta label="Agent">{call.agent.name ? <a href={href('agents', call.agent.id)}>{call.agent.name}</a> : '—'}</Meta>
+        <Meta label="Agent">
+          {call.agent.name ? <a href={href('agents', call.agent.id)}>{call.agent.name}</a> : '—'}
+        </Meta>
         <Meta label="From">{phone(call.from)}</Meta>
         <Meta label="To">{phone(call.to)}</Meta>
         <Meta label="Direction">{call.direction === 'outbound' ? 'Outbound' : 'Inbound'}</Meta>
@@ -84,8 +89,23 @@ export function CallDetailPage(props: { callId: string }) {
         <Meta label="Call SID">
           <span class="mono small">{call.callSid || '—'}</span>
         </Meta>
+        {trace.data && (
+          <Meta label="Trace">
+            {trace.data.url ? (
+              <a href={trace.data.url} target="_blank" rel="noreferrer" data-testid="trace-link">
+                Open in Jaeger
+              </a>
+            ) : (
+              <span class="mono small" title="Set JAEGER_UI_URL on the api to link it">
+                {trace.data.traceId}
+              </span>
+            )}
+          </Meta>
+        )}
         {call.endDetail && <Meta label="End detail">{call.endDetail}</Meta>}
-        {call.outbound && <Meta label="Outbound">{`${call.outbound.status} · ${call.outbound.mode} · from ${phone(call.outbound.callerId)}`}</Meta>}
+        {call.outbound && (
+          <Meta label="Outbound">{`${call.outbound.status} · ${call.outbound.mode} · from ${phone(call.outbound.callerId)}`}</Meta>
+        )}
         {call.exotel && Object.keys(call.exotel).length > 0 && (
           <Meta label="Exotel outcome">
             <span class="small">
@@ -115,7 +135,10 @@ export function CallDetailPage(props: { callId: string }) {
         </div>
         <div class="detail-side">
           <Card title="Latency per turn" testId="latency">
-            <LatencyChart turns={call.turns} />
+            <LatencyChart
+              turns={call.turns}
+              traceLinks={new Map((trace.data?.turns ?? []).flatMap((t) => (t.url ? [[t.turn, t.url]] : [])))}
+            />
           </Card>
           <Card title={`Errors${call.errors.length ? ` (${call.errors.length})` : ''}`} testId="errors">
             {call.errors.length === 0 ? (
@@ -126,7 +149,10 @@ export function CallDetailPage(props: { callId: string }) {
                   <li key={i}>
                     <div>
                       <Badge tone="red">{e.stage}</Badge> <span class="mono small">{e.code}</span>
-                      <span class="muted small right">{e.turn === null ? '' : `turn ${e.turn} · `}{clock(e.timelineMs)}</span>
+                      <span class="muted small right">
+                        {e.turn === null ? '' : `turn ${e.turn} · `}
+                        {clock(e.timelineMs)}
+                      </span>
                     </div>
                     <p>{e.message}</p>
                   </li>

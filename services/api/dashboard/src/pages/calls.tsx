@@ -3,7 +3,7 @@ import { listOf } from '../api.js';
 import { Badge, Card, Empty, ErrorBox, Loading, PageHeader } from '../components/ui.js';
 import { clock, count, duration, endReason, phone, time, whenShort } from '../format.js';
 import { href, navigate } from '../router.js';
-import type { AgentConfig, CallPage, CallSummary, LiveCall } from '../types.js';
+import type { AgentConfig, CallPage, CallSummary, LiveCall } from '@audexly/protocol/api';
 import { useApi } from '../use-api.js';
 
 const PAGE_SIZE = 25;
@@ -53,11 +53,7 @@ export function CallsPage() {
     <>
       <PageHeader title="Calls" subtitle="Every call your agents answered or placed, newest first." />
       <LiveCalls />
-      <Card
-        title="Call history"
-        flush
-        actions={page && <span class="muted small">{count(page.total, 'call')}</span>}
-      >
+      <Card title="Call history" flush actions={page && <span class="muted small">{count(page.total, 'call')}</span>}>
         <form
           class="filters"
           onSubmit={(e) => {
@@ -65,7 +61,12 @@ export function CallsPage() {
             apply(draft);
           }}
         >
-          <select class="input" aria-label="Agent" value={draft.agentId} onChange={(e) => setDraft({ ...draft, agentId: e.currentTarget.value })}>
+          <select
+            class="input"
+            aria-label="Agent"
+            value={draft.agentId}
+            onChange={(e) => setDraft({ ...draft, agentId: e.currentTarget.value })}
+          >
             <option value="">All agents</option>
             {agentList.map((a) => (
               <option key={a.id} value={a.id}>
@@ -73,15 +74,41 @@ export function CallsPage() {
               </option>
             ))}
           </select>
-          <input class="input" type="search" aria-label="Number" placeholder="Phone number" value={draft.number} onInput={(e) => setDraft({ ...draft, number: e.currentTarget.value })} />
-          <select class="input" aria-label="Status" value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value })}>
+          <input
+            class="input"
+            type="search"
+            aria-label="Number"
+            placeholder="Phone number"
+            value={draft.number}
+            onInput={(e) => setDraft({ ...draft, number: e.currentTarget.value })}
+          />
+          <select
+            class="input"
+            aria-label="Status"
+            value={draft.status}
+            onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value })}
+          >
             <option value="">Any status</option>
             <option value="completed">Completed</option>
             <option value="failed">Failed</option>
           </select>
-          <input class="input" type="date" aria-label="From date" title="From date" value={draft.since} onInput={(e) => setDraft({ ...draft, since: e.currentTarget.value })} />
+          <input
+            class="input"
+            type="date"
+            aria-label="From date"
+            title="From date"
+            value={draft.since}
+            onInput={(e) => setDraft({ ...draft, since: e.currentTarget.value })}
+          />
           <span class="muted small">to</span>
-          <input class="input" type="date" aria-label="To date" title="To date" value={draft.until} onInput={(e) => setDraft({ ...draft, until: e.currentTarget.value })} />
+          <input
+            class="input"
+            type="date"
+            aria-label="To date"
+            title="To date"
+            value={draft.until}
+            onInput={(e) => setDraft({ ...draft, until: e.currentTarget.value })}
+          />
           <button class="btn primary" type="submit">
             Apply
           </button>
@@ -106,7 +133,9 @@ export function CallsPage() {
           filtered ? (
             <Empty title="No calls match these filters">Try a wider date range or another agent.</Empty>
           ) : (
-            <Empty title="No calls yet">Point a number at an agent and call it: the call shows up here once it ends.</Empty>
+            <Empty title="No calls yet">
+              Point a number at an agent and call it: the call shows up here once it ends.
+            </Empty>
           )
         ) : (
           <>
@@ -115,10 +144,20 @@ export function CallsPage() {
               <span class="muted small">
                 {offset + 1}–{offset + page.calls.length} of {page.total.toLocaleString()}
               </span>
-              <button class="btn small" type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+              <button
+                class="btn small"
+                type="button"
+                disabled={cursors.length === 1}
+                onClick={() => setCursors(cursors.slice(0, -1))}
+              >
                 ← Newer
               </button>
-              <button class="btn small" type="button" disabled={!page.nextCursor} onClick={() => page.nextCursor && setCursors([...cursors, page.nextCursor])}>
+              <button
+                class="btn small"
+                type="button"
+                disabled={!page.nextCursor}
+                onClick={() => page.nextCursor && setCursors([...cursors, page.nextCursor])}
+              >
                 Older →
               </button>
             </div>
@@ -159,7 +198,9 @@ function CallTable(props: { calls: CallSummary[] }) {
             <td class="num">{call.turns}</td>
             <td class="nowrap">{endReason(call.endReason)}</td>
             <td class="nowrap">
-              <Badge tone={call.status === 'completed' ? 'green' : 'red'}>{call.status === 'completed' ? 'Completed' : 'Failed'}</Badge>
+              <Badge tone={call.status === 'completed' ? 'green' : 'red'}>
+                {call.status === 'completed' ? 'Completed' : 'Failed'}
+              </Badge>
               {call.hasRecording && (
                 <span class="rec-dot" title="Has a recording" aria-label="Has a recording">
                   ●
@@ -193,7 +234,11 @@ function LiveCalls() {
           Live now
         </span>
       }
-      actions={<span class="muted small">{live.data ? `${count(calls.length, 'call')} · refreshes every ${LIVE_REFRESH_MS / 1000} s` : ''}</span>}
+      actions={
+        <span class="muted small">
+          {live.data ? `${count(calls.length, 'call')} · refreshes every ${LIVE_REFRESH_MS / 1000} s` : ''}
+        </span>
+      }
       flush
     >
       {live.error && !live.data ? (

@@ -1,9 +1,22 @@
 import { useState } from 'preact/hooks';
+import { problemAt, type FieldProblem } from '../../../src/fields/field-problem.js';
+import { NUMBER_LABELS } from '../../../src/fields/labels.js';
+import { PHONE_MAX_CHARS, checkPhone } from '../../../src/fields/phone.js';
 import { api, listOf } from '../api.js';
-import { Card, Empty, ErrorBox, Field, Loading, Notice, PageHeader, errorMessage } from '../components/ui.js';
+import {
+  Card,
+  Empty,
+  ErrorBox,
+  Field,
+  Loading,
+  Notice,
+  PageHeader,
+  errorMessage,
+  problemsOf,
+} from '../components/ui.js';
 import { phone, whenShort } from '../format.js';
 import { href } from '../router.js';
-import type { AgentConfig, NumberMapping, TelephonyConfig } from '../types.js';
+import type { AgentConfig, NumberRoute, TelephonyView } from '@audexly/protocol/api';
 import { useApi } from '../use-api.js';
 
 /** Which agent answers each number; calls to a number nobody mapped are refused. */
@@ -11,22 +24,25 @@ export function NumbersPage() {
   const numbers = useApi<unknown>('/api/v1/numbers');
   const agents = useApi<unknown>('/api/v1/agents');
   const configs = useApi<unknown>('/api/v1/telephony-configs');
-  const routes = listOf<NumberMapping>(numbers.data, 'numbers');
+  const routes = listOf<NumberRoute>(numbers.data, 'numbers');
   const agentList = listOf<AgentConfig>(agents.data, 'agents');
-  const configList = listOf<TelephonyConfig>(configs.data, 'telephonyConfigs', 'configs');
+  const configList = listOf<TelephonyView>(configs.data, 'telephonyConfigs', 'configs');
   const [error, setError] = useState<string | null>(null);
 
   const agentName = (id: string) => agentList.find((a) => a.id === id)?.name;
-  const repoint = async (route: NumberMapping, patch: Partial<NumberMapping>) => {
+  const repoint = async (route: NumberRoute, patch: Partial<NumberRoute>) => {
     setError(null);
     try {
-      await api.put(`/api/v1/numbers/${encodeURIComponent(route.number)}`, { agentId: patch.agentId ?? route.agentId, telephonyConfigId: patch.telephonyConfigId === undefined ? route.telephonyConfigId : patch.telephonyConfigId });
+      await api.put(`/api/v1/numbers/${encodeURIComponent(route.number)}`, {
+        agentId: patch.agentId ?? route.agentId,
+        telephonyConfigId: patch.telephonyConfigId === undefined ? route.telephonyConfigId : patch.telephonyConfigId,
+      });
       numbers.reload();
     } catch (err) {
       setError(errorMessage(err));
     }
   };
-  const remove = async (route: NumberMapping) => {
+  const remove = async (route: NumberRoute) => {
     if (!confirm(`Stop answering ${route.number}?`)) return;
     setError(null);
     try {
@@ -65,7 +81,12 @@ export function NumbersPage() {
                 <tr key={route.number}>
                   <td class="mono strong">{phone(route.number)}</td>
                   <td>
-                    <select class="input compact" aria-label={`Agent for ${route.number}`} value={route.agentId} onChange={(e) => void repoint(route, { agentId: e.currentTarget.value })}>
+                    <select
+                      class="input compact"
+                      aria-label={`Agent for ${route.number}`}
+                      value={route.agentId}
+                      onChange={(e) => void repoint(route, { agentId: e.currentTarget.value })}
+                    >
                       {!agentName(route.agentId) && <option value={route.agentId}>{route.agentId} (missing)</option>}
                       {agentList.map((a) => (
                         <option key={a.id} value={a.id}>
@@ -79,10 +100,17 @@ export function NumbersPage() {
                       class="input compact"
                       aria-label={`Telephony account for ${route.number}`}
                       value={route.telephonyConfigId ?? ''}
-                      onChange={(e) => void repoint(route, { telephonyConfigId: e.currentTarget.value === '' ? null : e.currentTarget.value })}
+                      onChange={(e) =>
+                        void repoint(route, {
+                          telephonyConfigId: e.currentTarget.value === '' ? null : e.currentTarget.value,
+                        })
+                      }
                     >
                       <option value="">Default</option>
-                      {route.telephonyConfigId !== null && !configList.some((c) => c.id === route.telephonyConfigId) && <option value={route.telephonyConfigId}>{route.telephonyConfigId} (missing)</option>}
+                      {route.telephonyConfigId !== null &&
+                        !configList.some((c) => c.id === route.telephonyConfigId) && (
+                          <option value={route.telephonyConfigId}>{route.telephonyConfigId} (missing)</option>
+                        )}
                       {configList.map((c) => (
                         <option key={c.id} value={c.id}>
                           {c.name}
@@ -106,28 +134,36 @@ export function NumbersPage() {
   );
 }
 
-function AddNumber(props: { agents: AgentConfig[]; configs: TelephonyConfig[]; onAdded: () => void }) {
+function AddNumber(props: { agents: AgentConfig[]; configs: TelephonyView[]; onAdded: () => void }) {
   const [number, setNumber] = useState('');
   const [agentId, setAgentId] = useState('');
   const [configId, setConfigId] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [problems, setProblems] = useState<FieldProblem[]>([]);
   const [busy, setBusy] = useState(false);
   const chosenAgent = agentId || props.agents[0]?.id || '';
 
   const add = async (event: Event) => {
     event.preventDefault();
+    const phone = checkPhone(number, 'number', NUMBER_LABELS.number);
+    setProblems(phone.ok ? [] : [phone.problem]);
+    if (!phone.ok) return;
     setBusy(true);
-    setError(null);
     try {
-      await api.post('/api/v1/numbers', { number, agentId: chosenAgent, telephonyConfigId: configId === '' ? null : configId });
+      await api.post('/api/v1/numbers', {
+        number,
+        agentId: chosenAgent,
+        telephonyConfigId: configId === '' ? null : configId,
+      });
       setNumber('');
       props.onAdded();
     } catch (err) {
-      setError(errorMessage(err));
+      setProblems(problemsOf(err));
     } finally {
       setBusy(false);
     }
   };
+  const placed = new Set(['number', 'agentId', 'telephonyConfigId']);
+  const elsewhere = problems.filter((p) => !placed.has(p.path));
 
   if (props.agents.length === 0) {
     return (
@@ -148,10 +184,27 @@ function AddNumber(props: { agents: AgentConfig[]; configs: TelephonyConfig[]; o
   return (
     <Card title="Add a number">
       <form class="inline-form" onSubmit={(e) => void add(e)}>
-        <Field label="Number" hint="Any format: +91…, 0-prefixed or plain digits.">
-          <input class="input mono" name="number" required placeholder="+91 80 4749 1899" value={number} onInput={(e) => setNumber(e.currentTarget.value)} />
+        <Field
+          label={NUMBER_LABELS.number}
+          hint="Any format: +91…, 0-prefixed or plain digits."
+          error={problemAt(problems, 'number')}
+        >
+          <input
+            class="input mono"
+            type="tel"
+            name="number"
+            required
+            maxLength={PHONE_MAX_CHARS}
+            placeholder="+91 80 4749 1899"
+            value={number}
+            onInput={(e) => setNumber(e.currentTarget.value)}
+          />
         </Field>
-        <Field label="Answered by">
+        <Field
+          label={NUMBER_LABELS.agentId}
+          hint="The agent that answers calls to it."
+          error={problemAt(problems, 'agentId')}
+        >
           <select class="input" name="agentId" value={chosenAgent} onChange={(e) => setAgentId(e.currentTarget.value)}>
             {props.agents.map((a) => (
               <option key={a.id} value={a.id}>
@@ -160,8 +213,13 @@ function AddNumber(props: { agents: AgentConfig[]; configs: TelephonyConfig[]; o
             ))}
           </select>
         </Field>
-        <Field label="Telephony account">
-          <select class="input" name="telephonyConfigId" value={configId} onChange={(e) => setConfigId(e.currentTarget.value)}>
+        <Field label={NUMBER_LABELS.telephonyConfigId} error={problemAt(problems, 'telephonyConfigId')}>
+          <select
+            class="input"
+            name="telephonyConfigId"
+            value={configId}
+            onChange={(e) => setConfigId(e.currentTarget.value)}
+          >
             <option value="">Default</option>
             {props.configs.map((c) => (
               <option key={c.id} value={c.id}>
@@ -174,7 +232,11 @@ function AddNumber(props: { agents: AgentConfig[]; configs: TelephonyConfig[]; o
           {busy ? 'Adding…' : 'Add number'}
         </button>
       </form>
-      {error && <p class="form-error">{error}</p>}
+      {elsewhere.map((p) => (
+        <p key={p.message} class="form-error">
+          {p.message}
+        </p>
+      ))}
     </Card>
   );
 }

@@ -1,12 +1,17 @@
 import type { ComponentChildren } from 'preact';
 import { Badge, Card, Empty, ErrorBox, Loading, PageHeader } from '../components/ui.js';
 import { bytes } from '../format.js';
-import type { StageInstance, SystemStatus } from '../types.js';
+import type { StageInstance, SystemStatus } from '@audexly/protocol/api';
 import { useApi } from '../use-api.js';
 
 const REFRESH_MS = 2000;
 const STAGES = ['stt', 'llm', 'tts', 'recorder'] as const;
-const STAGE_NAMES: Record<string, string> = { stt: 'Speech to text', llm: 'Language model', tts: 'Text to speech', recorder: 'Recorder' };
+const STAGE_NAMES: Record<string, string> = {
+  stt: 'Speech to text',
+  llm: 'Language model',
+  tts: 'Text to speech',
+  recorder: 'Recorder',
+};
 
 /** NATS and JetStream state and every stage instance's heartbeat, refreshed every 2 s. */
 export function SystemPage() {
@@ -15,7 +20,10 @@ export function SystemPage() {
 
   return (
     <>
-      <PageHeader title="System health" subtitle={`The message bus and the stage instances that handle calls · refreshes every ${REFRESH_MS / 1000} s`} />
+      <PageHeader
+        title="System health"
+        subtitle={`The message bus and the stage instances that handle calls · refreshes every ${REFRESH_MS / 1000} s`}
+      />
       {system.error && !status ? (
         <ErrorBox error={system.error} retry={system.reload} />
       ) : !status ? (
@@ -30,28 +38,57 @@ export function SystemPage() {
               return (
                 <div class={`tile ${mine.length === 0 ? 'down' : 'up'}`} key={stage}>
                   <span class="tile-label">{STAGE_NAMES[stage]}</span>
-                  <span class="tile-value">{mine.length === 0 ? 'No instance' : `${mine.length} instance${mine.length > 1 ? 's' : ''}`}</span>
-                  <span class="muted small">{mine.length === 0 ? 'Calls cannot be answered' : `${active} of ${capacity} call slots busy`}</span>
+                  <span class="tile-value">
+                    {mine.length === 0 ? 'No instance' : `${mine.length} instance${mine.length > 1 ? 's' : ''}`}
+                  </span>
+                  <span class="muted small">
+                    {mine.length === 0 ? 'Calls cannot be answered' : `${active} of ${capacity} call slots busy`}
+                  </span>
                 </div>
               );
             })}
           </div>
           <div class="two-col">
-            <Card title="NATS" actions={status.nats.connected ? <Badge tone="green">Connected</Badge> : <Badge tone="red">Disconnected</Badge>}>
+            <Card
+              title="NATS"
+              actions={
+                status.nats.connected ? <Badge tone="green">Connected</Badge> : <Badge tone="red">Disconnected</Badge>
+              }
+            >
               <dl class="kv">
                 <Row label="Server">{status.nats.server ?? '—'}</Row>
                 <Row label="Server name">{status.nats.serverName ?? '—'}</Row>
                 <Row label="Version">{status.nats.version ?? '—'}</Row>
-                <Row label="Round trip">{status.nats.rttMs === null ? <Badge tone="red">No answer</Badge> : `${status.nats.rttMs.toFixed(1)} ms`}</Row>
+                <Row label="Round trip">
+                  {status.nats.rttMs === null ? (
+                    <Badge tone="red">No answer</Badge>
+                  ) : (
+                    `${status.nats.rttMs.toFixed(1)} ms`
+                  )}
+                </Row>
                 <Row label="Calls in progress">{status.liveCalls}</Row>
               </dl>
             </Card>
-            <Card title="JetStream" actions={status.eventLog ? <Badge tone="green">Available</Badge> : <Badge tone="red">Unavailable</Badge>}>
+            <Card
+              title="JetStream"
+              actions={status.eventLog ? <Badge tone="green">Available</Badge> : <Badge tone="red">Unavailable</Badge>}
+            >
               <dl class="kv">
-                <Row label="Event log">{status.eventLog ? `${status.eventLog.messages.toLocaleString()} events · ${bytes(status.eventLog.bytes)}` : '—'}</Row>
-                <Row label="Recordings">{status.recordings ? `${bytes(status.recordings.bytes)} (${status.recordings.store})` : '—'}</Row>
+                <Row label="Event log">
+                  {status.eventLog
+                    ? `${status.eventLog.messages.toLocaleString()} events · ${bytes(status.eventLog.bytes)}`
+                    : '—'}
+                </Row>
+                <Row label="Recordings">
+                  {status.recordings.bytes === null
+                    ? status.recordings.store
+                    : `${bytes(status.recordings.bytes)} (${status.recordings.store})`}
+                </Row>
                 {status.buckets.map((b) => (
-                  <Row key={b.bucket} label={`Bucket ${b.bucket}`}>{`${b.values.toLocaleString()} ${b.values === 1 ? 'entry' : 'entries'} · ${bytes(b.bytes)}`}</Row>
+                  <Row
+                    key={b.bucket}
+                    label={`Bucket ${b.bucket}`}
+                  >{`${b.values.toLocaleString()} ${b.values === 1 ? 'entry' : 'entries'} · ${bytes(b.bytes)}`}</Row>
                 ))}
               </dl>
             </Card>
@@ -76,7 +113,11 @@ function Row(props: { label: string; children: ComponentChildren }) {
 
 function Instances(props: { instances: StageInstance[] }) {
   if (props.instances.length === 0) {
-    return <Empty title="No stage instance is running">Start the stt, llm, tts and recorder services: each announces itself here within a second.</Empty>;
+    return (
+      <Empty title="No stage instance is running">
+        Start the stt, llm, tts and recorder services: each announces itself here within a second.
+      </Empty>
+    );
   }
   return (
     <table class="table">
@@ -99,7 +140,9 @@ function Instances(props: { instances: StageInstance[] }) {
             <td>
               <div class="load">
                 <div class="load-bar">
-                  <span style={{ width: `${i.maxCalls > 0 ? Math.min(100, (i.activeCalls / i.maxCalls) * 100) : 0}%` }} />
+                  <span
+                    style={{ width: `${i.maxCalls > 0 ? Math.min(100, (i.activeCalls / i.maxCalls) * 100) : 0}%` }}
+                  />
                 </div>
                 <span class="small">
                   {i.activeCalls} / {i.maxCalls}
