@@ -26,7 +26,11 @@ export interface AudioArrivals {
 }
 
 export async function watchAudio(kind: 'audio.in' | 'audio.out', natsUrl: string): Promise<AudioArrivals> {
-  const bus: Bus = await connectBus({ servers: natsUrl, name: `bench-${kind}`, log: createLogger({ service: 'bench', level: 'warn' }) });
+  const bus: Bus = await connectBus({
+    servers: natsUrl,
+    name: `bench-${kind}`,
+    log: createLogger({ service: 'bench', level: 'warn' }),
+  });
   const byCall = new Map<string, AudioArrival[]>();
   const sub = bus.subscribeAudio(`call.*.${kind}`);
   const done = (async () => {
@@ -36,7 +40,14 @@ export async function watchAudio(kind: 'audio.in' | 'audio.out', natsUrl: string
       if (!callId) continue;
       let list = byCall.get(callId);
       if (!list) byCall.set(callId, (list = []));
-      list.push({ at, timelineMs: m.num(AudioHeader.timelineMs, Number.NaN), turn: m.num(AudioHeader.turn, Number.NaN), bytes: m.data.byteLength, last: m.header(AudioHeader.last) === '1', pcm: kind === 'audio.in' ? Buffer.from(m.data) : null });
+      list.push({
+        at,
+        timelineMs: m.num(AudioHeader.timelineMs, Number.NaN),
+        turn: m.num(AudioHeader.turn, Number.NaN),
+        bytes: m.data.byteLength,
+        last: m.header(AudioHeader.last) === '1',
+        pcm: kind === 'audio.in' ? Buffer.from(m.data) : null,
+      });
     }
   })();
   await bus.flush();

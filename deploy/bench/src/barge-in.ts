@@ -54,10 +54,22 @@ const now = () => performance.timeOrigin + performance.now();
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const { pcm: fixture } = await loadSpeechFixture('goforward', RATE);
 const sarvam = await startFakeSarvam({ apiKey: 'bench-sarvam', transcripts: () => 'Tell me about your plans.' });
-const openai = await startFakeOpenAI({ apiKey: 'bench-openai', reply: () => REPLY, tokenDelayMs: Number(values['token-delay']) });
+const openai = await startFakeOpenAI({
+  apiKey: 'bench-openai',
+  reply: () => REPLY,
+  tokenDelayMs: Number(values['token-delay']),
+});
 const audioIn = await watchAudio('audio.in', natsUrl);
 const audioOut = await watchAudio('audio.out', natsUrl);
-const stack = await startVoiceStack({ env: { NATS_URL: natsUrl, SARVAM_API_KEY: 'bench-sarvam', SARVAM_BASE_URL: sarvam.url, OPENAI_API_KEY: 'bench-openai', OPENAI_BASE_URL: openai.url } });
+const stack = await startVoiceStack({
+  env: {
+    NATS_URL: natsUrl,
+    SARVAM_API_KEY: 'bench-sarvam',
+    SARVAM_BASE_URL: sarvam.url,
+    OPENAI_API_KEY: 'bench-openai',
+    OPENAI_BASE_URL: openai.url,
+  },
+});
 
 try {
   const clearsAt: number[] = [];
@@ -70,7 +82,11 @@ try {
     frameMs: FRAME_MS,
     // A random 0–99 ms lead before each utterance, so speech onsets fall anywhere within Exotel's
     // 100 ms frames (as real callers' do) instead of at the same offset every time.
-    audio: Array.from({ length: bargeIns + 1 }, () => ({ pcm: Buffer.concat([Buffer.alloc(Math.floor(Math.random() * 100) * (RATE / 1000) * 2), fixture]), sampleRate: RATE, name: 'goforward' })),
+    audio: Array.from({ length: bargeIns + 1 }, () => ({
+      pcm: Buffer.concat([Buffer.alloc(Math.floor(Math.random() * 100) * (RATE / 1000) * 2), fixture]),
+      sampleRate: RATE,
+      name: 'goforward',
+    })),
     // The next utterance starts this long after the previous one ended, while the agent still speaks.
     answerTimeoutMs: Number(values.after),
     quietMs: 300,
@@ -84,7 +100,8 @@ try {
   const load = machine();
 
   const { events } = await fetchCallData(stack.apiUrl, stack.apiToken, call.callId);
-  const descriptor = findEvent(events, 'call.started')?.call as { startedAt: number; agent: { turn: { minSpeechMs: number } } } | undefined;
+  const descriptor = findEvent(events, 'call.started')?.call as
+    { startedAt: number; agent: { turn: { minSpeechMs: number } } } | undefined;
   if (!descriptor) throw new Error('no call.started in the event log');
   const startedAt = descriptor.startedAt;
   const guardMs = descriptor.agent.turn.minSpeechMs;
@@ -109,21 +126,26 @@ try {
       problems.push(`turn ${turn}: interrupted, but no speech.started for utterance ${utterance}`);
       continue;
     }
-    const onset = onsets.filter((o) => Math.abs(o - vadOnset) < 200).sort((a, b) => Math.abs(a - vadOnset) - Math.abs(b - vadOnset))[0];
+    const onset = onsets
+      .filter((o) => Math.abs(o - vadOnset) < 200)
+      .sort((a, b) => Math.abs(a - vadOnset) - Math.abs(b - vadOnset))[0];
     if (onset === undefined) {
       problems.push(`utterance ${utterance}: no energy onset near the VAD onset ${vadOnset}`);
       continue;
     }
     measured++;
     const clearSent = interrupt.timelineMs;
-    const clearRecv = clearsAt.map((t) => t - startedAt).find((t) => t >= clearSent - 2 && t < clearSent + 1000) ?? null;
+    const clearRecv =
+      clearsAt.map((t) => t - startedAt).find((t) => t >= clearSent - 2 && t < clearSent + 1000) ?? null;
     // The guard completes at the VAD window that brings the speech to minSpeechMs; the frame holding it must arrive.
     const guardAt = vadOnset + Math.ceil(guardMs / VAD_WINDOW_MS) * VAD_WINDOW_MS;
     const frameEnd = Math.ceil(guardAt / FRAME_MS - 1e-9) * FRAME_MS;
     const frame = inAudio.find((a) => Math.abs(a.timelineMs - (frameEnd - FRAME_MS)) < 0.5);
     const frameAt = frame ? frame.at - startedAt : null;
     // The model request that answered utterance `turn` carries `turn` user messages.
-    const chat = chats.find((r) => (r.body.messages as Array<{ role: string }> | undefined)?.filter((m) => m.role === 'user').length === turn);
+    const chat = chats.find(
+      (r) => (r.body.messages as Array<{ role: string }> | undefined)?.filter((m) => m.role === 'user').length === turn,
+    );
     const abortedAt = chat?.closedByClientAt !== undefined ? chat.closedByClientAt - startedAt : null;
     if (chat && !chat.completed) llmStillStreaming++;
     const turnOut = outAudio.filter((a) => a.turn === turn);
@@ -133,8 +155,14 @@ try {
     add('onset → clear received by the caller', clearRecv === null ? null : clearRecv - onset);
     add('clear sent − (onset + guard)', clearSent - onset - guardMs);
     add('  VAD onset stamp − true onset', vadOnset - onset);
-    add('  input framing: onset + guard → end of the frame holding the VAD window that completes the guard', frameEnd - (onset + guardMs));
-    add('  frame end → audio.in on the bus (simulator tick, WS, gateway)', frameAt === null ? null : frameAt - frameEnd);
+    add(
+      '  input framing: onset + guard → end of the frame holding the VAD window that completes the guard',
+      frameEnd - (onset + guardMs),
+    );
+    add(
+      '  frame end → audio.in on the bus (simulator tick, WS, gateway)',
+      frameAt === null ? null : frameAt - frameEnd,
+    );
     add('  audio.in → speech.started (NATS, VAD, publish)', frameAt === null ? null : started.timelineMs - frameAt);
     add('  speech.started → clear sent (gateway)', clearSent - started.timelineMs);
     add('onset → LLM stream aborted (fake OpenAI sees the close)', abortedAt === null ? null : abortedAt - onset);
@@ -144,13 +172,23 @@ try {
     add('TTS audio messages of the turn after clear sent', turnOut.filter((a) => a.at - startedAt > clearSent).length);
   }
 
-  console.log(`\n## Barge-in (${measured} barge-ins in one call; minimum-speech guard ${guardMs} ms; model streaming a ${SENTENCES.length}-sentence reply at ${values['token-delay']} ms per token)`);
-  console.log(`clears received by the caller: ${call.clears}; the model was still streaming at ${llmStillStreaming} of ${measured} interrupts`);
-  console.log(`CPU during the run (${wallS.toFixed(0)} s): services ${((servicesCpu / wallS) * 100).toFixed(0)}% of one core, machine ${(load.busyShare * 100).toFixed(0)}% busy of ${load.cores} cores`);
+  console.log(
+    `\n## Barge-in (${measured} barge-ins in one call; minimum-speech guard ${guardMs} ms; model streaming a ${SENTENCES.length}-sentence reply at ${values['token-delay']} ms per token)`,
+  );
+  console.log(
+    `clears received by the caller: ${call.clears}; the model was still streaming at ${llmStillStreaming} of ${measured} interrupts`,
+  );
+  console.log(
+    `CPU during the run (${wallS.toFixed(0)} s): services ${((servicesCpu / wallS) * 100).toFixed(0)}% of one core, machine ${(load.busyShare * 100).toFixed(0)}% busy of ${load.cores} cores`,
+  );
   console.log('\n| ms | median | p95 | max |\n| --- | --- | --- | --- |');
-  for (const [name, xs] of Object.entries(rows)) console.log(`| ${name} | ${median(xs).toFixed(1)} | ${percentile(xs, 95).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`);
+  for (const [name, xs] of Object.entries(rows))
+    console.log(
+      `| ${name} | ${median(xs).toFixed(1)} | ${percentile(xs, 95).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`,
+    );
   if (problems.length > 0) console.log(`\n${problems.join('\n')}`);
-  if (call.violations.length > 0) console.log(`\nExotel protocol violations: ${call.violations.slice(0, 5).join('; ')}`);
+  if (call.violations.length > 0)
+    console.log(`\nExotel protocol violations: ${call.violations.slice(0, 5).join('; ')}`);
 } finally {
   await stack.stop();
   await Promise.all([audioIn.stop(), audioOut.stop()]);

@@ -2,7 +2,7 @@
  * Reads a finished call's record and event log from the api (`/api/v1/calls/:id`,
  * `/api/v1/calls/:id/events`), waiting for the recorder to write the record.
  */
-import { callRecordSchema, type CallRecord } from '@audexly/protocol';
+import { delay, callRecordSchema, type CallRecord } from '@audexly/protocol';
 
 /** An event as the api serves it: the protocol's JSON, loosely typed (benches read a few fields). */
 export type LoggedEvent = Record<string, unknown> & { type: string; timelineMs: number };
@@ -12,7 +12,12 @@ export interface CallData {
   events: LoggedEvent[];
 }
 
-export async function fetchCallData(apiUrl: string, token: string, callId: string, timeoutMs = 20_000): Promise<CallData> {
+export async function fetchCallData(
+  apiUrl: string,
+  token: string,
+  callId: string,
+  timeoutMs = 20_000,
+): Promise<CallData> {
   const headers = { authorization: `Bearer ${token}` };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -24,13 +29,18 @@ export async function fetchCallData(apiUrl: string, token: string, callId: strin
       const { events } = (await ev.json()) as { events: LoggedEvent[] };
       return { record, events };
     }
-    if (Date.now() > deadline) throw new Error(`no call record for ${callId} after ${timeoutMs} ms (HTTP ${res.status})`);
-    await new Promise((r) => setTimeout(r, 250));
+    if (Date.now() > deadline)
+      throw new Error(`no call record for ${callId} after ${timeoutMs} ms (HTTP ${res.status})`);
+    await delay(250);
   }
 }
 
 /** The first event of a type matching `match`, if any. */
-export function findEvent(events: readonly LoggedEvent[], type: string, match: (e: LoggedEvent) => boolean = () => true): LoggedEvent | undefined {
+export function findEvent(
+  events: readonly LoggedEvent[],
+  type: string,
+  match: (e: LoggedEvent) => boolean = () => true,
+): LoggedEvent | undefined {
   return events.find((e) => e.type === type && match(e));
 }
 

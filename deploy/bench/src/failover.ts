@@ -23,7 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { STAGES, type AnyEvent, type Stage } from '@audexly/protocol';
+import { delay, STAGES, type AnyEvent, type Stage } from '@audexly/protocol';
 import { connectBus, readCallEvents, type Bus } from '@audexly/bus';
 import { startGateway } from '@audexly/gateway';
 import { simulateCall, type SimulatedCall } from '@audexly/simulator';
@@ -57,8 +57,19 @@ interface RunResult {
 async function main(): Promise<void> {
   if (values.build) execFileSync('npx', ['tsc', '-b', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   const run = randomUUID().slice(0, 8);
-  const sarvam = await startFakeSarvam({ apiKey: 'bench', sttLatencyMs: 150, ttsFirstByteMs: 200, transcripts: (audio, rate) => (audio.length / 2 / rate > 3.4 ? 'My number is thirty three ninety two.' : 'Go forward ten meters.') });
-  const openai = await startFakeOpenAI({ apiKey: 'bench', firstTokenMs: 350, tokenDelayMs: 15, reply: () => 'Sure, noted. Anything else?' });
+  const sarvam = await startFakeSarvam({
+    apiKey: 'bench',
+    sttLatencyMs: 150,
+    ttsFirstByteMs: 200,
+    transcripts: (audio, rate) =>
+      audio.length / 2 / rate > 3.4 ? 'My number is thirty three ninety two.' : 'Go forward ten meters.',
+  });
+  const openai = await startFakeOpenAI({
+    apiKey: 'bench',
+    firstTokenMs: 350,
+    tokenDelayMs: 15,
+    reply: () => 'Sure, noted. Anything else?',
+  });
   const env = {
     NATS_URL,
     SARVAM_API_KEY: 'bench',
@@ -94,7 +105,12 @@ async function main(): Promise<void> {
 /** One call; kills the holder of `stage` at the chosen moment of caller turn 2 (none when null). */
 async function oneRun(bus: Bus, cluster: StageCluster, url: string, stage: Stage | null): Promise<RunResult> {
   const known = new Set(cluster.heldCalls());
-  const callPromise = simulateCall({ url, audio: [speechFixture('goforward', 8000), speechFixture('numbers', 8000)], sampleRate: 8000, quietMs: 1000 });
+  const callPromise = simulateCall({
+    url,
+    audio: [speechFixture('goforward', 8000), speechFixture('numbers', 8000)],
+    sampleRate: 8000,
+    quietMs: 1000,
+  });
   let callId: string | undefined;
   const deadline = Date.now() + 10_000;
   while (!(callId = cluster.heldCalls().find((id) => !known.has(id)))) {
@@ -137,7 +153,10 @@ function measure(stage: Stage | 'none', events: AnyEvent[], killAt: number | nul
   return {
     stage,
     killToReclaimMs: reassigned && killAt !== null ? at(reassigned) - killAt : null,
-    beatToReclaimMs: reassigned?.type === 'control.reassigned' && reassigned.lastHeartbeatAt !== null ? at(reassigned) - reassigned.lastHeartbeatAt : null,
+    beatToReclaimMs:
+      reassigned?.type === 'control.reassigned' && reassigned.lastHeartbeatAt !== null
+        ? at(reassigned) - reassigned.lastHeartbeatAt
+        : null,
     killToAudioMs: nextAudio && killAt !== null ? at(nextAudio) - killAt : null,
     speechEndToAudioMs: nextAudio && speechEnd !== null ? at(nextAudio) - speechEnd : null,
     answered: call.turns.length === 2 && call.turns[1]!.answered,
@@ -146,7 +165,9 @@ function measure(stage: Stage | 'none', events: AnyEvent[], killAt: number | nul
 
 function report(r: RunResult): RunResult {
   const f = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`);
-  console.log(`${r.stage.padEnd(5)} kill→re-claim ${f(r.killToReclaimMs)}, last beat→re-claim ${f(r.beatToReclaimMs)}, kill→next audio ${f(r.killToAudioMs)}, end of speech→next audio ${f(r.speechEndToAudioMs)}${r.answered ? '' : ' (turn 2 NOT answered)'}`);
+  console.log(
+    `${r.stage.padEnd(5)} kill→re-claim ${f(r.killToReclaimMs)}, last beat→re-claim ${f(r.beatToReclaimMs)}, kill→next audio ${f(r.killToAudioMs)}, end of speech→next audio ${f(r.speechEndToAudioMs)}${r.answered ? '' : ' (turn 2 NOT answered)'}`,
+  );
   return r;
 }
 
@@ -157,18 +178,20 @@ function printSummary(results: RunResult[]): void {
     const mid = Math.floor(v.length / 2);
     return String(Math.round(v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2));
   };
-  console.log('\n| killed | runs | answered | kill → re-claim (ms) | last heartbeat → re-claim (ms) | kill → next agent audio (ms) | end of caller speech → next agent audio (ms) |');
+  console.log(
+    '\n| killed | runs | answered | kill → re-claim (ms) | last heartbeat → re-claim (ms) | kill → next agent audio (ms) | end of caller speech → next agent audio (ms) |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const stage of ['none', ...KILLED] as const) {
     const rs = results.filter((r) => r.stage === stage);
     if (rs.length === 0) continue;
-    console.log(`| ${stage === 'none' ? 'nothing (baseline)' : stage} | ${rs.length} | ${rs.filter((r) => r.answered).length} | ${med(rs.map((r) => r.killToReclaimMs))} | ${med(rs.map((r) => r.beatToReclaimMs))} | ${med(rs.map((r) => r.killToAudioMs))} | ${med(rs.map((r) => r.speechEndToAudioMs))} |`);
+    console.log(
+      `| ${stage === 'none' ? 'nothing (baseline)' : stage} | ${rs.length} | ${rs.filter((r) => r.answered).length} | ${med(rs.map((r) => r.killToReclaimMs))} | ${med(rs.map((r) => r.beatToReclaimMs))} | ${med(rs.map((r) => r.killToAudioMs))} | ${med(rs.map((r) => r.speechEndToAudioMs))} |`,
+    );
   }
-  console.log('\nmedians; stt is killed at the start of the caller\'s turn, llm and tts at its end (see the header of this file).');
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  console.log(
+    "\nmedians; stt is killed at the start of the caller's turn, llm and tts at its end (see the header of this file).",
+  );
 }
 
 main().catch((err: unknown) => {

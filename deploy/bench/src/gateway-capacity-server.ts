@@ -7,7 +7,8 @@ import { startGateway } from '@audexly/gateway';
 import { createLogger } from '@audexly/telemetry';
 
 const prefix = process.env.BENCH_CLAIM_PREFIX;
-if (!prefix || !process.send) throw new Error('run by gateway-capacity.js (needs BENCH_CLAIM_PREFIX and an IPC channel)');
+if (!prefix || !process.send)
+  throw new Error('run by gateway-capacity.js (needs BENCH_CLAIM_PREFIX and an IPC channel)');
 const log = createLogger({ service: 'bench-gateway', level: process.env.LOG_LEVEL ?? 'warn' });
 const gateway = await startGateway(process.env, log, { claimSubject: (stage) => `${prefix}.${stage}` });
 process.send({ type: 'ready', port: gateway.port, pid: process.pid });

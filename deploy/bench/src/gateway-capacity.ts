@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { resample } from '@audexly/audio';
-import { AudioHeader, STAGES, subjects } from '@audexly/protocol';
+import { AudioHeader, delay, STAGES, subjects, type SampleRate } from '@audexly/protocol';
 import { ClaimServer, connectBus, type Bus } from '@audexly/bus';
 import { createLogger } from '@audexly/telemetry';
 import { loadSpeechFixture } from '@audexly/testing';
@@ -44,7 +44,7 @@ const { values } = parseArgs({
 const steps = values.steps.split(',').map(Number);
 const windowS = Number(values.window);
 const warmupS = Number(values.warmup);
-const rate = Number(values.rate) as 8000 | 16000 | 24000;
+const rate = Number(values.rate) as SampleRate;
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const FRAME_MS = 100;
 const SEGMENT_FRAMES = 10;
@@ -56,7 +56,16 @@ const log = createLogger({ service: 'bench', level: 'warn' });
 const prefix = `bench.gwcap.${randomUUID()}`;
 async function startGatewayChild(): Promise<{ child: ChildProcess; port: number; pid: number }> {
   const script = fileURLToPath(new URL('./gateway-capacity-server.js', import.meta.url));
-  const env = { ...process.env, NATS_URL, GATEWAY_PORT: '0', GATEWAY_HOST: '127.0.0.1', LOG_LEVEL: 'warn', BENCH_CLAIM_PREFIX: prefix, MAX_CALLS: '100000', DRAIN_TIMEOUT_MS: '1000' };
+  const env = {
+    ...process.env,
+    NATS_URL,
+    GATEWAY_PORT: '0',
+    GATEWAY_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    BENCH_CLAIM_PREFIX: prefix,
+    MAX_CALLS: '100000',
+    DRAIN_TIMEOUT_MS: '1000',
+  };
   // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway.
   const execArgv = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = fork(script, [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -103,13 +112,14 @@ async function scrape(port: number): Promise<Lateness> {
 function maxLatenessBound(a: Lateness, b: Lateness): string {
   const total = b.count - a.count;
   if (total === 0) return '0';
-  for (const [le, n] of [...b.buckets].sort((x, y) => x[0] - y[0])) if (n - (a.buckets.get(le) ?? 0) === total) return le === Infinity ? '>250' : `≤${le}`;
+  for (const [le, n] of [...b.buckets].sort((x, y) => x[0] - y[0]))
+    if (n - (a.buckets.get(le) ?? 0) === total) return le === Infinity ? '>250' : `≤${le}`;
   return '?';
 }
 
 // ---- the echo stage ----------------------------------------------------------------------------
 
-function startEcho(bus: Bus): ClaimServer[] {
+async function startEcho(bus: Bus): Promise<ClaimServer[]> {
   const servers = STAGES.map(
     (stage) =>
       new ClaimServer(bus, {
@@ -126,7 +136,13 @@ function startEcho(bus: Bus): ClaimServer[] {
               const segment = Math.floor(frames / SEGMENT_FRAMES);
               const last = frames % SEGMENT_FRAMES === SEGMENT_FRAMES - 1;
               frames++;
-              bus.publishAudio(out, msg.data, { [AudioHeader.turn]: 1, [AudioHeader.segment]: segment, [AudioHeader.seq]: frames, [AudioHeader.sampleRate]: call.sampleRate, ...(last ? { [AudioHeader.last]: 1 } : {}) });
+              bus.publishAudio(out, msg.data, {
+                [AudioHeader.turn]: 1,
+                [AudioHeader.segment]: segment,
+                [AudioHeader.seq]: frames,
+                [AudioHeader.sampleRate]: call.sampleRate,
+                ...(last ? { [AudioHeader.last]: 1 } : {}),
+              });
             },
           });
           const ended = bus.nc.subscribe(subjects.lifecycle(call.callId), {
@@ -140,7 +156,7 @@ function startEcho(bus: Bus): ClaimServer[] {
         },
       }),
   );
-  servers.forEach((s) => s.start());
+  await Promise.all(servers.map((s) => s.start()));
   return servers;
 }
 
@@ -168,7 +184,9 @@ async function speechFrames(): Promise<string[]> {
 async function openCaller(port: number): Promise<Caller> {
   const callSid = randomBytes(16).toString('hex');
   const streamSid = randomBytes(16).toString('hex');
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/telephony/exotel/stream?sample-rate=${rate}`, { perMessageDeflate: false });
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/telephony/exotel/stream?sample-rate=${rate}`, {
+    perMessageDeflate: false,
+  });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
@@ -178,7 +196,9 @@ async function openCaller(port: number): Promise<Caller> {
     // Only marks need parsing (to echo them); media is counted.
     if (data[10] === 0x6d && data[11] === 0x61 && data[12] === 0x72) {
       const { mark } = JSON.parse(data.toString()) as { mark: { name: string } };
-      ws.send(`{"event":"mark","sequence_number":"${++caller.seq}","stream_sid":"${streamSid}","mark":{"name":"${mark.name}"}}`);
+      ws.send(
+        `{"event":"mark","sequence_number":"${++caller.seq}","stream_sid":"${streamSid}","mark":{"name":"${mark.name}"}}`,
+      );
     } else caller.mediaIn++;
   });
   ws.on('close', () => (caller.open = false));
@@ -188,7 +208,15 @@ async function openCaller(port: number): Promise<Caller> {
       event: 'start',
       sequence_number: '1',
       stream_sid: streamSid,
-      start: { stream_sid: streamSid, call_sid: callSid, account_sid: 'bench', from: '+919876543210', to: '+918047491899', custom_parameters: {}, media_format: { encoding: 'audio/x-raw', sample_rate: String(rate), bit_rate: '16' } },
+      start: {
+        stream_sid: streamSid,
+        call_sid: callSid,
+        account_sid: 'bench',
+        from: '+919876543210',
+        to: '+918047491899',
+        custom_parameters: {},
+        media_format: { encoding: 'audio/x-raw', sample_rate: String(rate), bit_rate: '16' },
+      },
     }),
   );
   return caller;
@@ -201,7 +229,9 @@ function startStreaming(callers: Caller[], frames: string[]): NodeJS.Timeout {
       while (c.open && c.nextAt <= now) {
         const payload = frames[c.frame % frames.length]!;
         c.frame++;
-        c.ws.send(`{"event":"media","sequence_number":"${++c.seq}","stream_sid":"${c.streamSid}","media":{"chunk":"${c.frame}","timestamp":"${c.frame * FRAME_MS}","payload":"${payload}"}}`);
+        c.ws.send(
+          `{"event":"media","sequence_number":"${++c.seq}","stream_sid":"${c.streamSid}","media":{"chunk":"${c.frame}","timestamp":"${c.frame * FRAME_MS}","payload":"${payload}"}}`,
+        );
         c.nextAt += FRAME_MS;
       }
     }
@@ -210,30 +240,47 @@ function startStreaming(callers: Caller[], frames: string[]): NodeJS.Timeout {
 
 // ---- the run -------------------------------------------------------------------------------------
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function main(): Promise<void> {
   const bus = await connectBus({ servers: NATS_URL, name: 'bench-gateway-capacity', log });
-  const echo = startEcho(bus);
-  await bus.flush();
+  const echo = await startEcho(bus);
   const frames = await speechFrames();
   const { child, port, pid } = await startGatewayChild();
   const callers: Caller[] = [];
   const timer = startStreaming(callers, frames);
-  const rows: { calls: number; cpu: number; perCallMs: number; over20: number; maxLate: string; chunksPerS: number; delivered: number }[] = [];
-  console.log(`rate ${rate} Hz, 100 ms frames each way, warm-up ${warmupS} s, window ${windowS} s per step; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+  const rows: {
+    calls: number;
+    cpu: number;
+    perCallMs: number;
+    over20: number;
+    maxLate: string;
+    chunksPerS: number;
+    delivered: number;
+  }[] = [];
+  console.log(
+    `rate ${rate} Hz, 100 ms frames each way, warm-up ${warmupS} s, window ${windowS} s per step; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`,
+  );
   console.log('calls  gateway CPU  CPU/call      chunks/s  late>20ms  max lateness  agent audio delivered');
   try {
     for (const target of steps) {
       while (callers.length < target) {
         const batch = Math.min(25, target - callers.length);
         callers.push(...(await Promise.all(Array.from({ length: batch }, () => openCaller(port)))));
-        await sleep(100);
+        await delay(100);
       }
-      await sleep(warmupS * 1000);
-      const before = { cpu: cpuSeconds(pid), t: performance.now(), late: await scrape(port), media: callers.reduce((n, c) => n + c.mediaIn, 0) };
-      await sleep(windowS * 1000);
-      const after = { cpu: cpuSeconds(pid), t: performance.now(), late: await scrape(port), media: callers.reduce((n, c) => n + c.mediaIn, 0) };
+      await delay(warmupS * 1000);
+      const before = {
+        cpu: cpuSeconds(pid),
+        t: performance.now(),
+        late: await scrape(port),
+        media: callers.reduce((n, c) => n + c.mediaIn, 0),
+      };
+      await delay(windowS * 1000);
+      const after = {
+        cpu: cpuSeconds(pid),
+        t: performance.now(),
+        late: await scrape(port),
+        media: callers.reduce((n, c) => n + c.mediaIn, 0),
+      };
       const wall = (after.t - before.t) / 1000;
       const cpu = (after.cpu - before.cpu) / wall;
       const live = callers.filter((c) => c.open).length;
@@ -266,8 +313,12 @@ async function main(): Promise<void> {
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   console.log('');
   if (best) {
-    console.log(`largest step with no chunk late > 20 ms: ${best.calls} calls at ${(best.cpu * 100).toFixed(0)} % of one core`);
-    console.log(`CPU per call (median over steps): ${median(rows.map((r) => r.perCallMs)).toFixed(3)} ms of CPU per second of call`);
+    console.log(
+      `largest step with no chunk late > 20 ms: ${best.calls} calls at ${(best.cpu * 100).toFixed(0)} % of one core`,
+    );
+    console.log(
+      `CPU per call (median over steps): ${median(rows.map((r) => r.perCallMs)).toFixed(3)} ms of CPU per second of call`,
+    );
     console.log(`calls per core at that cost: ${Math.floor(1000 / median(rows.map((r) => r.perCallMs)))}`);
   } else console.log('no step passed');
 }

@@ -7,7 +7,12 @@
  */
 import type { AudioArrival } from './audio-arrivals.js';
 
-export function speechOnsets(audioIn: readonly AudioArrival[], sampleRate: number, thresholdDbfs = -45, quietMs = 1000): number[] {
+export function speechOnsets(
+  audioIn: readonly AudioArrival[],
+  sampleRate: number,
+  thresholdDbfs = -45,
+  quietMs = 1000,
+): number[] {
   const windowMs = 10;
   const windowSamples = (sampleRate * windowMs) / 1000;
   const threshold = 32768 * 10 ** (thresholdDbfs / 20);
@@ -15,7 +20,9 @@ export function speechOnsets(audioIn: readonly AudioArrival[], sampleRate: numbe
   // One sample stream: timeline of the first sample, then contiguous.
   if (ordered.length === 0) return [];
   const all = Buffer.concat(ordered.map((a) => a.pcm!));
-  const samples = new Int16Array(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength - (all.byteLength % 2)));
+  const samples = new Int16Array(
+    all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength - (all.byteLength % 2)),
+  );
   const origin = ordered[0]!.timelineMs;
   const onsets: number[] = [];
   let quietFor = quietMs; // the call starts quiet

@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stageHeartbeatSchema, subjects, type Stage } from '@audexly/protocol';
-import type { Bus } from '@audexly/bus';
+import { delay, type Stage, type StageHeartbeat } from '@audexly/protocol';
+import type { Bus, BusSubscription } from '@audexly/bus';
 
 /** The repository root, from src/ or dist/ of deploy/bench. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -29,6 +29,8 @@ export interface StageClusterOptions {
   perStage: number;
   /** Instance ids are `<idPrefix>-<stage>-<n>`. */
   idPrefix: string;
+  /** How long instances get to come up (default 30 s; a loaded machine needs more). */
+  readyTimeoutMs?: number;
 }
 
 const OUTPUT_LINES = 200;
@@ -36,19 +38,24 @@ const OUTPUT_LINES = 200;
 export class StageCluster {
   readonly instances = new Map<string, StageInstance>();
   private readonly beats = new Map<string, { stage: Stage; calls: Set<string>; at: number }>();
-  private readonly sub: ReturnType<Bus['nc']['subscribe']>;
+  /** Output of instances that exited (drained or killed). */
+  private readonly gone = new Map<string, string[]>();
+  private readonly sub: BusSubscription<StageHeartbeat>;
+  /** Reads the heartbeats until `stop` unsubscribes. */
+  private readonly following: Promise<void>;
   private next = 0;
+  private stopped = false;
 
   private constructor(private readonly options: StageClusterOptions) {
-    this.sub = options.bus.nc.subscribe(subjects.allHeartbeats(), {
-      callback: (err, msg) => {
-        if (err) return;
-        const parsed = stageHeartbeatSchema.safeParse(msg.json());
-        if (parsed.success && this.instances.has(parsed.data.instanceId)) {
-          this.beats.set(parsed.data.instanceId, { stage: parsed.data.stage, calls: new Set(parsed.data.calls), at: Date.now() });
-        }
-      },
-    });
+    this.sub = options.bus.subscribeHeartbeats();
+    this.following = this.follow();
+  }
+
+  private async follow(): Promise<void> {
+    for await (const beat of this.sub) {
+      if (this.instances.has(beat.instanceId))
+        this.beats.set(beat.instanceId, { stage: beat.stage, calls: new Set(beat.calls), at: Date.now() });
+    }
   }
 
   /** Starts `perStage` instances of each stage and resolves once each of them has heartbeated. */
@@ -59,7 +66,13 @@ export class StageCluster {
     }
     const cluster = new StageCluster(options);
     for (const stage of options.stages) for (let i = 0; i < options.perStage; i++) cluster.spawn(stage);
-    await cluster.ready();
+    try {
+      await cluster.ready();
+    } catch (err) {
+      // Leave no instance behind when the cluster could not start.
+      await cluster.stop();
+      throw err;
+    }
     return cluster;
   }
 
@@ -72,7 +85,8 @@ export class StageCluster {
 
   /** The instance of `stage` whose latest heartbeat lists the call. */
   holderOf(callId: string, stage: Stage): string | undefined {
-    for (const [id, beat] of this.beats) if (beat.stage === stage && beat.calls.has(callId) && this.alive(id)) return id;
+    for (const [id, beat] of this.beats)
+      if (beat.stage === stage && beat.calls.has(callId) && this.alive(id)) return id;
     return undefined;
   }
 
@@ -94,6 +108,28 @@ export class StageCluster {
     }
   }
 
+  /**
+   * SIGTERMs an instance (it drains: live calls until its `DRAIN_TIMEOUT_MS`, then released to other
+   * instances); resolves once it has exited, with when it was signalled and when it exited (epoch ms).
+   */
+  async drain(instanceId: string): Promise<{ signalledAt: number; exitedAt: number; code: number | null }> {
+    const instance = this.instances.get(instanceId);
+    if (!instance) throw new Error(`unknown instance ${instanceId}`);
+    const exited = new Promise<{ exitedAt: number; code: number | null }>((resolve) =>
+      instance.child.once('exit', (code) => resolve({ exitedAt: Date.now(), code })),
+    );
+    const signalledAt = Date.now();
+    instance.child.kill('SIGTERM');
+    const { exitedAt, code } = await exited;
+    this.forget(instanceId);
+    return { signalledAt, exitedAt, code };
+  }
+
+  /** The last lines an instance wrote, also after it exited (for a failing run). */
+  outputOf(instanceId: string): string[] {
+    return this.instances.get(instanceId)?.output ?? this.gone.get(instanceId) ?? [];
+  }
+
   /** SIGKILLs an instance (as a crash would); resolves with the epoch ms of the kill, once it is gone. */
   async kill(instanceId: string): Promise<number> {
     const instance = this.instances.get(instanceId);
@@ -102,8 +138,7 @@ export class StageCluster {
     const at = Date.now();
     instance.child.kill('SIGKILL');
     await exited;
-    this.instances.delete(instanceId);
-    this.beats.delete(instanceId);
+    this.forget(instanceId);
     return at;
   }
 
@@ -114,7 +149,9 @@ export class StageCluster {
 
   /** SIGTERMs every instance (they drain) and waits for them. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.sub.unsubscribe();
+    await this.following;
     await Promise.all(
       [...this.instances.values()].map(
         ({ child }) =>
@@ -132,16 +169,30 @@ export class StageCluster {
     this.instances.clear();
   }
 
+  private forget(instanceId: string): void {
+    const instance = this.instances.get(instanceId);
+    if (instance) this.gone.set(instanceId, instance.output);
+    this.instances.delete(instanceId);
+    this.beats.delete(instanceId);
+  }
+
   private alive(id: string): boolean {
     const child = this.instances.get(id)?.child;
     return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
   private spawn(stage: Stage): string {
+    // An instance started after stop() would outlive the test that started it.
+    if (this.stopped) throw new Error(`the cluster is stopped: not starting another ${stage} instance`);
     const instanceId = `${this.options.idPrefix}-${stage}-${this.next++}`;
     const child = spawn(process.execPath, [join(ROOT, `services/${stage}/dist/main.js`)], {
       cwd: ROOT,
-      env: { ...this.options.env, INSTANCE_ID: instanceId, METRICS_PORT: '0', DRAIN_TIMEOUT_MS: '2000' },
+      env: {
+        ...this.options.env,
+        INSTANCE_ID: instanceId,
+        METRICS_PORT: '0',
+        DRAIN_TIMEOUT_MS: this.options.env.DRAIN_TIMEOUT_MS ?? '2000',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const instance: StageInstance = { stage, instanceId, child, output: [] };
@@ -156,18 +207,20 @@ export class StageCluster {
     return instanceId;
   }
 
-  private async ready(ids: readonly string[] = [...this.instances.keys()], timeoutMs = 30_000): Promise<void> {
+  private async ready(
+    ids: readonly string[] = [...this.instances.keys()],
+    timeoutMs = this.options.readyTimeoutMs ?? 30_000,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const dead = ids.find((id) => !this.alive(id));
       if (dead) throw new Error(`${dead} exited while starting:\n${this.instances.get(dead)?.output.join('\n') ?? ''}`);
       if (ids.every((id) => this.beats.has(id))) return;
-      if (Date.now() > deadline) throw new Error(`instances not up after ${timeoutMs} ms: ${ids.filter((id) => !this.beats.has(id)).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `instances not up after ${timeoutMs} ms: ${ids.filter((id) => !this.beats.has(id)).join(', ')}`,
+        );
       await delay(50);
     }
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

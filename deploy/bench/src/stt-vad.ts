@@ -7,22 +7,22 @@
  * Run: npx tsc -b deploy/bench/tsconfig.build.json && node deploy/bench/dist/stt-vad.js
  */
 import { resample, silence } from '@audexly/audio';
+import type { SampleRate } from '@audexly/protocol';
 import { EnergyVad, SileroVad, SpeechSegmenter, type VoiceActivityDetector } from '@audexly/stt';
 import { loadSpeechFixture } from '@audexly/testing';
 
-type Rate = 8000 | 16000 | 24000;
 type Kind = 'silero' | 'energy';
 const turn = { minSpeechMs: 200, endOfTurnSilenceMs: 500 };
 /** Speech onset in each recording (from its levels), after 1000 ms of lead silence. */
 const leadMs = 1000;
 const onsetMs = { goforward: 500, numbers: 500 } as const;
 
-async function fixture(name: keyof typeof onsetMs, rate: Rate): Promise<Buffer> {
+async function fixture(name: keyof typeof onsetMs, rate: SampleRate): Promise<Buffer> {
   const { pcm } = await loadSpeechFixture(name, rate === 8000 ? 8000 : 16000);
   return rate === 24000 ? resample(pcm, 16000, 24000) : pcm;
 }
 
-async function vadOf(kind: Kind, rate: Rate): Promise<VoiceActivityDetector> {
+async function vadOf(kind: Kind, rate: SampleRate): Promise<VoiceActivityDetector> {
   return kind === 'silero' ? SileroVad.create({ sampleRate: rate }) : new EnergyVad({ sampleRate: rate });
 }
 
@@ -35,7 +35,12 @@ interface Detection {
   chunkProcessingMs: number;
 }
 
-async function detect(kind: Kind, rate: Rate, name: keyof typeof onsetMs, chunkMs: number): Promise<Detection | null> {
+async function detect(
+  kind: Kind,
+  rate: SampleRate,
+  name: keyof typeof onsetMs,
+  chunkMs: number,
+): Promise<Detection | null> {
   const audio = Buffer.concat([silence(leadMs, rate), await fixture(name, rate), silence(1500, rate)]);
   const vad = await vadOf(kind, rate);
   const segmenter = new SpeechSegmenter({ sampleRate: rate, turn, vad });
@@ -48,7 +53,12 @@ async function detect(kind: Kind, rate: Rate, name: keyof typeof onsetMs, chunkM
       const actions = await segmenter.push(audio.subarray(offset, offset + chunk), atMs);
       const took = performance.now() - t0;
       const start = actions.find((a) => a.type === 'start');
-      if (start?.type === 'start') return { publishAfterOnsetMs: atMs + chunkMs - truth, onsetErrorMs: start.speechStartMs - truth, chunkProcessingMs: took };
+      if (start?.type === 'start')
+        return {
+          publishAfterOnsetMs: atMs + chunkMs - truth,
+          onsetErrorMs: start.speechStartMs - truth,
+          chunkProcessingMs: took,
+        };
     }
     return null;
   } finally {
@@ -57,8 +67,13 @@ async function detect(kind: Kind, rate: Rate, name: keyof typeof onsetMs, chunkM
 }
 
 /** CPU milliseconds per second of call audio, over `seconds` of speech and pauses. */
-async function cpuPerCallSecond(kind: Kind, rate: Rate, seconds: number): Promise<number> {
-  const one = Buffer.concat([await fixture('goforward', rate), silence(700, rate), await fixture('numbers', rate), silence(700, rate)]);
+async function cpuPerCallSecond(kind: Kind, rate: SampleRate, seconds: number): Promise<number> {
+  const one = Buffer.concat([
+    await fixture('goforward', rate),
+    silence(700, rate),
+    await fixture('numbers', rate),
+    silence(700, rate),
+  ]);
   const vad = await vadOf(kind, rate);
   const segmenter = new SpeechSegmenter({ sampleRate: rate, turn, vad });
   const chunk = (rate / 50) * 2; // 20 ms chunks
@@ -66,7 +81,8 @@ async function cpuPerCallSecond(kind: Kind, rate: Rate, seconds: number): Promis
   const cpu0 = process.cpuUsage();
   let fed = 0;
   for (let round = 0; fed < seconds * 1000; round++) {
-    for (let offset = 0; offset < one.byteLength; offset += chunk) await segmenter.push(one.subarray(offset, offset + chunk), round * oneMs + (offset / 2 / rate) * 1000);
+    for (let offset = 0; offset < one.byteLength; offset += chunk)
+      await segmenter.push(one.subarray(offset, offset + chunk), round * oneMs + (offset / 2 / rate) * 1000);
     fed += oneMs;
   }
   const cpu = process.cpuUsage(cpu0);
@@ -92,7 +108,9 @@ for (const kind of ['silero', 'energy'] as const) {
           continue;
         }
         if (chunkMs === 20) after.push(d.publishAfterOnsetMs);
-        console.log(`${kind.padEnd(7)} ${String(rate).padEnd(5)}  ${String(chunkMs).padStart(3)} ms ${name.padEnd(9)}  ${d.publishAfterOnsetMs.toFixed(0).padStart(6)} ms                 ${d.onsetErrorMs.toFixed(0).padStart(5)} ms         ${d.chunkProcessingMs.toFixed(2)} ms`);
+        console.log(
+          `${kind.padEnd(7)} ${String(rate).padEnd(5)}  ${String(chunkMs).padStart(3)} ms ${name.padEnd(9)}  ${d.publishAfterOnsetMs.toFixed(0).padStart(6)} ms                 ${d.onsetErrorMs.toFixed(0).padStart(5)} ms         ${d.chunkProcessingMs.toFixed(2)} ms`,
+        );
       }
     }
   }
@@ -100,6 +118,8 @@ for (const kind of ['silero', 'energy'] as const) {
 }
 for (const kind of ['silero', 'energy'] as const) {
   for (const rate of [8000, 16000, 24000] as const) {
-    console.log(`${kind} ${rate} Hz: ${(await cpuPerCallSecond(kind, rate, 120)).toFixed(2)} ms CPU per call-second (120 s of audio, 20 ms chunks)`);
+    console.log(
+      `${kind} ${rate} Hz: ${(await cpuPerCallSecond(kind, rate, 120)).toFixed(2)} ms CPU per call-second (120 s of audio, 20 ms chunks)`,
+    );
   }
 }

@@ -68,7 +68,18 @@ export function turnBreakdowns(data: CallData, options: BreakdownOptions): { tur
     const llmProvider = numberField(done, 'providerFirstTokenMs');
     const ttsProvider = numberField(playback, 'ttsProviderMs');
     const firstIn = numberField(playback, 'firstAudioInMs');
-    if (t.interrupted || !final || !stopped || !firstSegment || !playback || speechEnd === null || sttProvider === null || llmProvider === null || ttsProvider === null || firstIn === null) {
+    if (
+      t.interrupted ||
+      !final ||
+      !stopped ||
+      !firstSegment ||
+      !playback ||
+      speechEnd === null ||
+      sttProvider === null ||
+      llmProvider === null ||
+      ttsProvider === null ||
+      firstIn === null
+    ) {
       skipped++;
       continue;
     }

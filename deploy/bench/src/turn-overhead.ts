@@ -10,7 +10,12 @@
  * Run: npx tsc -b deploy/bench/tsconfig.build.json && node deploy/bench/dist/turn-overhead.js
  * Options: --calls 8 (in parallel) --turns 26 (per call) --mode both|zero|realistic
  *          --layout separate|single --profile <dir> (CPU profiles of the service processes)
+ *          --speculate off|on|both (`turn.speculate`: the LLM starts at the 200 ms pause probe; both:
+ *          before and after in one run) — also reports model requests per caller turn
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { simulateCall, type SimulatedCall } from '@audexly/simulator';
 import { speechFixture, startFakeOpenAI, startFakeSarvam } from '@audexly/testing';
@@ -20,6 +25,25 @@ import { measureMachineLoad } from './machine-load.js';
 import { percentileRow } from './percentiles.js';
 import { turnBreakdowns, type TurnBreakdown } from './turn-breakdown.js';
 import { startVoiceStack } from './voice-stack.js';
+import { agentConfigSchema, delay } from '@audexly/protocol';
+
+/** The agent of the run: the built-in default's providers and 500 ms end of turn, speculating or not. */
+function agentFile(speculate: boolean): string {
+  const agent = agentConfigSchema.parse({
+    id: 'default',
+    name: 'Bench receptionist',
+    prompt: 'You are a phone receptionist.',
+    greeting: 'Namaste! Thank you for calling. How can I help you today?',
+    language: 'en-IN',
+    stt: { model: 'saarika:v2.5', language: 'en-IN' },
+    llm: { model: 'gpt-4o-mini' },
+    tts: { model: 'bulbul:v2', speaker: 'anushka', language: 'en-IN' },
+    turn: { speculate },
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'audexly-bench-')), 'agent.json');
+  writeFileSync(file, JSON.stringify(agent));
+  return file;
+}
 
 const { values } = parseArgs({
   options: {
@@ -28,12 +52,17 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'both' },
     layout: { type: 'string', default: 'separate' },
     profile: { type: 'string' },
+    speculate: { type: 'string', default: 'off' },
   },
 });
+const speculations = values.speculate === 'both' ? [false, true] : values.speculate === 'on' ? [true] : [false];
 const calls = Number(values.calls);
 const turnsPerCall = Number(values.turns);
 const layout = values.layout === 'single' ? 'single' : 'separate';
-const modes = values.mode === 'both' ? (['zero', 'realistic'] as const) : ([values.mode === 'realistic' ? 'realistic' : 'zero'] as const);
+const modes =
+  values.mode === 'both'
+    ? (['zero', 'realistic'] as const)
+    : ([values.mode === 'realistic' ? 'realistic' : 'zero'] as const);
 const RATE = 8000;
 const FRAME_MS = 100;
 const REPLY = 'Sure, moving ten meters ahead now.';
@@ -48,38 +77,67 @@ const latencies = {
   realistic: { sttLatencyMs: 150, firstTokenMs: 350, ttsFirstByteMs: 200 },
 } as const;
 
-async function runMode(mode: 'zero' | 'realistic'): Promise<void> {
+async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<void> {
   const l = latencies[mode];
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const audioIn = await watchAudio('audio.in', natsUrl);
-  const sarvam = await startFakeSarvam({ apiKey: 'bench-sarvam', transcripts: () => TRANSCRIPT, sttLatencyMs: l.sttLatencyMs, ttsFirstByteMs: l.ttsFirstByteMs });
-  const openai = await startFakeOpenAI({ apiKey: 'bench-openai', reply: () => REPLY, firstTokenMs: l.firstTokenMs, tokenDelayMs: 0 });
+  const sarvam = await startFakeSarvam({
+    apiKey: 'bench-sarvam',
+    transcripts: () => TRANSCRIPT,
+    sttLatencyMs: l.sttLatencyMs,
+    ttsFirstByteMs: l.ttsFirstByteMs,
+  });
+  const openai = await startFakeOpenAI({
+    apiKey: 'bench-openai',
+    reply: () => REPLY,
+    firstTokenMs: l.firstTokenMs,
+    tokenDelayMs: 0,
+  });
   const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}/${mode}`] : [];
   const stack = await startVoiceStack({
     layout,
     nodeArgs,
-    env: { NATS_URL: natsUrl, SARVAM_API_KEY: 'bench-sarvam', SARVAM_BASE_URL: sarvam.url, OPENAI_API_KEY: 'bench-openai', OPENAI_BASE_URL: openai.url },
+    env: {
+      NATS_URL: natsUrl,
+      SARVAM_API_KEY: 'bench-sarvam',
+      SARVAM_BASE_URL: sarvam.url,
+      OPENAI_API_KEY: 'bench-openai',
+      OPENAI_BASE_URL: openai.url,
+      AGENT_FILE: agentFile(speculate),
+    },
   });
   try {
     const call = (n: number): Promise<SimulatedCall> =>
-      simulateCall({ url: stack.gatewayUrl, sampleRate: RATE, frameMs: FRAME_MS, audio: Array.from({ length: n }, () => speechFixture('goforward', RATE)), quietMs: 300, answerTimeoutMs: 15_000, signal: AbortSignal.timeout(CALL_DEADLINE_MS) });
+      simulateCall({
+        url: stack.gatewayUrl,
+        sampleRate: RATE,
+        frameMs: FRAME_MS,
+        audio: Array.from({ length: n }, () => speechFixture('goforward', RATE)),
+        quietMs: 300,
+        answerTimeoutMs: 15_000,
+        signal: AbortSignal.timeout(CALL_DEADLINE_MS),
+      });
     // Warm-up (not counted): JIT, provider sockets, and the fake TTS's espeak cache for the reply
     // text (the fake synthesises a text once, ~140 ms, then serves it from its cache).
     await call(2);
+    const requests0 = openai.requests.length;
     const cpu0 = stack.cpuSeconds();
     const bench0 = process.cpuUsage();
     const machine = measureMachineLoad();
     const began = performance.now();
     // Staggered starts: identical scripts started together would end every turn at the same moment
     // and measure a burst of simultaneous turns rather than independent calls.
-    const results = await Promise.all(Array.from({ length: calls }, async (_, i) => {
-      await new Promise((r) => setTimeout(r, (i * STAGGER_MS) / calls));
-      return call(turnsPerCall);
-    }));
+    const results = await Promise.all(
+      Array.from({ length: calls }, async (_, i) => {
+        await delay((i * STAGGER_MS) / calls);
+        return call(turnsPerCall);
+      }),
+    );
     const wallS = (performance.now() - began) / 1000;
     const servicesCpu = stack.cpuSeconds() - cpu0;
     const benchCpu = process.cpuUsage(bench0);
     const load = machine();
+    const requests = openai.requests.slice(requests0);
 
     const all: TurnBreakdown[] = [];
     let skipped = 0;
@@ -90,26 +148,102 @@ async function runMode(mode: 'zero' | 'realistic'): Promise<void> {
       skipped += b.skipped;
     }
     const col = (f: (t: TurnBreakdown) => number) => all.map(f);
-    console.log(`\n## ${mode === 'zero' ? 'Zero-latency fakes' : 'Realistic fake latencies (STT 150 ms, LLM first token 350 ms, TTS first byte 200 ms)'}`);
-    console.log(`${all.length} turns measured (${skipped} skipped: interrupted or missing a timestamp), ${calls} calls × ${turnsPerCall} turns in parallel (starts spread over ${STAGGER_MS / 1000} s), layout ${layout}, ${RATE} Hz, ${FRAME_MS} ms caller frames`);
-    console.log(`CPU during the run (${wallS.toFixed(0)} s): services ${((servicesCpu / wallS) * 100).toFixed(0)}% of one core, bench (simulator + fakes) ${(((benchCpu.user + benchCpu.system) / 1e6 / wallS) * 100).toFixed(0)}%, machine ${(load.busyShare * 100).toFixed(0)}% busy of ${load.cores} cores`);
+    console.log(
+      `\n## ${mode === 'zero' ? 'Zero-latency fakes' : 'Realistic fake latencies (STT 150 ms, LLM first token 350 ms, TTS first byte 200 ms)'}, turn.speculate ${speculate ? 'on' : 'off'}`,
+    );
+    const spoken = calls * turnsPerCall;
+    console.log(
+      `Model requests: ${requests.length} for ${spoken} caller turns (${(requests.length / spoken).toFixed(2)} per turn), ${requests.filter((r) => r.closedByClient).length} aborted by the LLM stage`,
+    );
+    console.log(
+      `${all.length} turns measured (${skipped} skipped: interrupted or missing a timestamp), ${calls} calls × ${turnsPerCall} turns in parallel (starts spread over ${STAGGER_MS / 1000} s), layout ${layout}, ${RATE} Hz, ${FRAME_MS} ms caller frames`,
+    );
+    console.log(
+      `CPU during the run (${wallS.toFixed(0)} s): services ${((servicesCpu / wallS) * 100).toFixed(0)}% of one core, bench (simulator + fakes) ${(((benchCpu.user + benchCpu.system) / 1e6 / wallS) * 100).toFixed(0)}%, machine ${(load.busyShare * 100).toFixed(0)}% busy of ${load.cores} cores`,
+    );
     console.log('\n| ms | p50 | p95 | p99 | max |\n| --- | --- | --- | --- | --- |');
-    console.log(percentileRow('voice-to-voice', col((t) => t.voiceToVoiceMs)));
-    console.log(percentileRow('STT provider (speech.final.providerMs)', col((t) => t.sttProviderMs)));
-    console.log(percentileRow('LLM provider (first token)', col((t) => t.llmProviderMs)));
-    console.log(percentileRow('TTS provider (first audio)', col((t) => t.ttsProviderMs)));
-    console.log(percentileRow('**system overhead** (v2v − silence − providers)', col((t) => t.overheadMs)));
+    console.log(
+      percentileRow(
+        'voice-to-voice',
+        col((t) => t.voiceToVoiceMs),
+      ),
+    );
+    console.log(
+      percentileRow(
+        'STT provider (speech.final.providerMs)',
+        col((t) => t.sttProviderMs),
+      ),
+    );
+    console.log(
+      percentileRow(
+        'LLM provider (first token)',
+        col((t) => t.llmProviderMs),
+      ),
+    );
+    console.log(
+      percentileRow(
+        'TTS provider (first audio)',
+        col((t) => t.ttsProviderMs),
+      ),
+    );
+    console.log(
+      percentileRow(
+        '**system overhead** (v2v − silence − providers)',
+        col((t) => t.overheadMs),
+      ),
+    );
     const delivered = all.filter((t) => t.frameDeliveryMs !== null);
-    console.log(percentileRow('  of which input framing (100 ms frames, 32 ms VAD windows)', col((t) => t.inputFramingMs)));
-    console.log(percentileRow(`  of which frame delivery (simulator 10 ms tick, WS, gateway → audio.in; n=${delivered.length})`, delivered.map((t) => t.frameDeliveryMs!)));
-    console.log(percentileRow('**system overhead from audio.in to first media**', delivered.map((t) => t.overheadMs - t.inputFramingMs - t.frameDeliveryMs!)));
-    console.log(percentileRow('  audio.in → speech.stopped (NATS, VAD, publish)', delivered.map((t) => t.endDetectMs - t.frameDeliveryMs!)));
-    console.log(percentileRow('  STT flush → final publish (minus provider)', col((t) => t.sttMs)));
-    console.log(percentileRow('  final → first sentence (minus first token)', col((t) => t.llmMs)));
-    console.log(percentileRow('  first sentence → TTS audio at gateway (minus provider)', col((t) => t.ttsMs)));
-    console.log(percentileRow('  gateway first audio in → first media sent (pacer)', col((t) => t.pacerMs)));
+    console.log(
+      percentileRow(
+        '  of which input framing (100 ms frames, 32 ms VAD windows)',
+        col((t) => t.inputFramingMs),
+      ),
+    );
+    console.log(
+      percentileRow(
+        `  of which frame delivery (simulator 10 ms tick, WS, gateway → audio.in; n=${delivered.length})`,
+        delivered.map((t) => t.frameDeliveryMs!),
+      ),
+    );
+    console.log(
+      percentileRow(
+        '**system overhead from audio.in to first media**',
+        delivered.map((t) => t.overheadMs - t.inputFramingMs - t.frameDeliveryMs!),
+      ),
+    );
+    console.log(
+      percentileRow(
+        '  audio.in → speech.stopped (NATS, VAD, publish)',
+        delivered.map((t) => t.endDetectMs - t.frameDeliveryMs!),
+      ),
+    );
+    console.log(
+      percentileRow(
+        '  STT flush → final publish (minus provider)',
+        col((t) => t.sttMs),
+      ),
+    );
+    console.log(
+      percentileRow(
+        '  final → first sentence (minus first token)',
+        col((t) => t.llmMs),
+      ),
+    );
+    console.log(
+      percentileRow(
+        '  first sentence → TTS audio at gateway (minus provider)',
+        col((t) => t.ttsMs),
+      ),
+    );
+    console.log(
+      percentileRow(
+        '  gateway first audio in → first media sent (pacer)',
+        col((t) => t.pacerMs),
+      ),
+    );
     const failed = results.filter((r) => r.turns.some((t) => !t.answered) || r.violations.length > 0);
-    if (failed.length > 0) console.log(`\n${failed.length} call(s) had an unanswered turn or an Exotel protocol violation`);
+    if (failed.length > 0)
+      console.log(`\n${failed.length} call(s) had an unanswered turn or an Exotel protocol violation`);
   } finally {
     await stack.stop();
     await audioIn.stop();
@@ -117,6 +251,6 @@ async function runMode(mode: 'zero' | 'realistic'): Promise<void> {
   }
 }
 
-for (const mode of modes) await runMode(mode);
+for (const mode of modes) for (const speculate of speculations) await runMode(mode, speculate);
 console.log(`\nnode deploy/bench/dist/turn-overhead.js ${process.argv.slice(2).join(' ')}`.trimEnd());
 process.exit(0);

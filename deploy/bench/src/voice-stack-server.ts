@@ -4,34 +4,27 @@
  * the bench run (BENCH_CLAIM_PREFIX), so services elsewhere on the same NATS never take its calls.
  * Reports the HTTP ports to the parent over IPC and drains on the parent's `stop`.
  */
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startApi } from '@audexly/api';
 import { startGateway } from '@audexly/gateway';
+import { startLlmService } from '@audexly/llm';
+import { startRecorderService } from '@audexly/recorder';
 import { startSttService } from '@audexly/stt';
-import { createLogger, type Logger } from '@audexly/telemetry';
+import { createLogger } from '@audexly/telemetry';
+import { startTtsService } from '@audexly/tts';
 
-type Env = Record<string, string | undefined>;
 interface Running {
   stop(): Promise<void>;
   port?: number;
 }
-type StartStage = (env: Env, log?: Logger, overrides?: { claimSubject?: string }) => Promise<Running>;
-type StartApi = (env: Env, log?: Logger) => Promise<Running & { port: number }>;
 
 const prefix = process.env.BENCH_CLAIM_PREFIX;
 const names = (process.env.BENCH_SERVICES ?? '').split(',').filter((n) => n !== '');
-if (!prefix || !process.send || names.length === 0) throw new Error('run by voice-stack.js (needs BENCH_CLAIM_PREFIX, BENCH_SERVICES and an IPC channel)');
+if (!prefix || !process.send || names.length === 0)
+  throw new Error('run by voice-stack.js (needs BENCH_CLAIM_PREFIX, BENCH_SERVICES and an IPC channel)');
 const log = createLogger({ service: `bench-${names.join('+')}`, level: process.env.LOG_LEVEL ?? 'warn' });
 const claimSubject = (stage: string): string => `${prefix}.${stage}`;
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** llm, tts, recorder and api export no package entry: their built service modules, typed here. */
-async function builtService<T>(name: string, exported: string): Promise<T> {
-  const mod = (await import(pathToFileURL(`${root}services/${name}/dist/service.js`).href)) as Record<string, unknown>;
-  if (typeof mod[exported] !== 'function') throw new Error(`services/${name}/dist/service.js has no ${exported}: build the services first`);
-  return mod[exported] as T;
-}
-
-async function start(name: string): Promise<Running> {
+function start(name: string): Promise<Running> {
   const env = process.env;
   switch (name) {
     case 'gateway':
@@ -39,22 +32,26 @@ async function start(name: string): Promise<Running> {
     case 'stt':
       return startSttService(env, log, { claimSubject: claimSubject('stt') });
     case 'llm':
-      return (await builtService<StartStage>('llm', 'startLlmService'))(env, log, { claimSubject: claimSubject('llm') });
+      return startLlmService(env, log, { claimSubject: claimSubject('llm') });
     case 'tts':
-      return (await builtService<StartStage>('tts', 'startTtsService'))(env, log, { claimSubject: claimSubject('tts') });
+      return startTtsService(env, log, { claimSubject: claimSubject('tts') });
     case 'recorder':
-      return (await builtService<StartStage>('recorder', 'startRecorderService'))(env, log, { claimSubject: claimSubject('recorder') });
+      return startRecorderService(env, log, { claimSubject: claimSubject('recorder') });
     case 'api':
-      return (await builtService<StartApi>('api', 'startApi'))(env, log);
+      return startApi(env, log);
     default:
-      throw new Error(`unknown service ${name}`);
+      return Promise.reject(new Error(`unknown service ${name}`));
   }
 }
 
 const running: Array<[string, Running]> = [];
 // Stages first, so the gateway's first claims find them.
 for (const name of names) running.push([name, await start(name)]);
-process.send({ type: 'ready', pid: process.pid, ports: Object.fromEntries(running.flatMap(([n, r]) => (r.port === undefined ? [] : [[n, r.port]]))) });
+process.send({
+  type: 'ready',
+  pid: process.pid,
+  ports: Object.fromEntries(running.flatMap(([n, r]) => (r.port === undefined ? [] : [[n, r.port]]))),
+});
 process.on('message', (msg: { type?: string }) => {
   if (msg.type !== 'stop') return;
   const stopAll = async (): Promise<void> => {

@@ -17,6 +17,8 @@ export interface VoiceStackOptions {
   layout?: 'separate' | 'single';
   /** Extra node flags for the service processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
   nodeArgs?: string[];
+  /** CPUs the service processes may run on (`taskset` list, e.g. `1`); all of them when absent. */
+  cpus?: string;
 }
 
 export interface VoiceStack {
@@ -81,8 +83,17 @@ export async function startVoiceStack(options: VoiceStackOptions): Promise<Voice
         BENCH_CLAIM_PREFIX: prefix,
         BENCH_SERVICES: services,
       };
-      const child = fork(script, [], { env, execArgv: options.nodeArgs ?? [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(script, [], {
+        env,
+        execArgv: options.nodeArgs ?? [],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       children.push(child);
+      // Pinned before it starts work; threads it creates later inherit the affinity.
+      if (options.cpus !== undefined && child.pid !== undefined) {
+        const pinned = spawnSync('taskset', ['-a', '-pc', options.cpus, String(child.pid)]);
+        if (pinned.status !== 0) throw new Error(`taskset failed: ${pinned.stderr?.toString().trim()}`);
+      }
       const ready = await new Promise<{ pid: number; ports: Record<string, number> }>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${services} did not start within 60 s`)), 60_000);
         child.once('message', (msg: { type?: string; pid: number; ports: Record<string, number> }) => {
@@ -101,7 +112,8 @@ export async function startVoiceStack(options: VoiceStackOptions): Promise<Voice
     await stopAll();
     throw err;
   }
-  if (ports.gateway === undefined || ports.api === undefined) throw new Error('the gateway or the api reported no port');
+  if (ports.gateway === undefined || ports.api === undefined)
+    throw new Error('the gateway or the api reported no port');
   return {
     gatewayUrl: `ws://127.0.0.1:${ports.gateway}/api/v1/telephony/exotel/stream`,
     apiUrl: `http://127.0.0.1:${ports.api}`,

@@ -7,7 +7,7 @@ import { configurationReference } from './test/config-reference.js';
 const target = join(ROOT, 'docs', 'configuration.md');
 
 describe('docs/configuration.md', () => {
-  it('matches the services\' configuration schemas (regenerate with `npm run docs:config`)', () => {
+  it("matches the services' configuration schemas (regenerate with `npm run docs:config`)", () => {
     if (process.env.UPDATE_CONFIG_DOCS === '1') writeFileSync(target, configurationReference());
     expect(readFileSync(target, 'utf8')).toBe(configurationReference());
   });

@@ -14,7 +14,12 @@ const SCRIPTED_TRANSCRIPTS = ['Go forward ten meters.', 'My number is thirty thr
  */
 async function main(): Promise<void> {
   const exitAfterCall = process.argv.includes('--exit') || process.env.CI === 'true';
-  const sarvam = await startFakeSarvam({ apiKey: 'demo-sarvam-key', transcripts: [...SCRIPTED_TRANSCRIPTS], sttLatencyMs: 150, ttsFirstByteMs: 200 });
+  const sarvam = await startFakeSarvam({
+    apiKey: 'demo-sarvam-key',
+    transcripts: [...SCRIPTED_TRANSCRIPTS],
+    sttLatencyMs: 150,
+    ttsFirstByteMs: 200,
+  });
   const openai = await startFakeOpenAI({ apiKey: 'demo-openai-key', firstTokenMs: 350, tokenDelayMs: 15 });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -32,7 +37,9 @@ async function main(): Promise<void> {
     await closeFakes();
     throw err;
   }
-  platform.say(`fake Sarvam at ${sarvam.url}, fake OpenAI at ${openai.url} (realistic latencies: STT 150 ms, first token 350 ms, TTS first byte 200 ms)`);
+  platform.say(
+    `fake Sarvam at ${sarvam.url}, fake OpenAI at ${openai.url} (realistic latencies: STT 150 ms, first token 350 ms, TTS first byte 200 ms)`,
+  );
   const shutdown = async (code: number) => {
     await platform.stop();
     await closeFakes();
@@ -44,7 +51,9 @@ async function main(): Promise<void> {
   let ok = false;
   try {
     const audio = [speechFixture('goforward', 8000), speechFixture('numbers', 8000)];
-    platform.say(`placing a simulated Exotel call: 2 caller turns of recorded speech (${audio.map((a) => a.split('/').pop()).join(', ')})`);
+    platform.say(
+      `placing a simulated Exotel call: 2 caller turns of recorded speech (${audio.map((a) => a.split('/').pop()).join(', ')})`,
+    );
     const report = await runSimulatedCall(env, audio);
     printCallReport(report, (line) => platform.say(line));
     ok = report.violations.length === 0 && report.record !== undefined;
@@ -52,7 +61,9 @@ async function main(): Promise<void> {
     platform.say(`the simulated call failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (exitAfterCall || !ok) return shutdown(ok ? 0 : 1);
-  platform.say('the platform keeps running: call it again with `npm run call` in another terminal. Ctrl-C stops everything.');
+  platform.say(
+    'the platform keeps running: call it again with `npm run call` in another terminal. Ctrl-C stops everything.',
+  );
 }
 
 main().catch((err: unknown) => {

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callRecordSchema, type AnyEvent, type Stage } from '@audexly/protocol';
+import { callRecordSchema, delay, type AnyEvent, type Stage } from '@audexly/protocol';
 import { connectBus, readCallEvents, type Bus } from '@audexly/bus';
 import { simulateCall } from '@audexly/simulator';
 import { createLogger } from '@audexly/telemetry';
 import { startFakeOpenAI, startFakeSarvam, speechFixture, type FakeOpenAI, type FakeSarvam } from '@audexly/testing';
-import { startApi } from '../../../services/api/src/service.js';
-import { startGateway } from '../../../services/gateway/src/service.js';
+import { startApi } from '@audexly/api';
+import { startGateway } from '@audexly/gateway';
 import { ROOT, StageCluster } from '../../bench/src/stage-cluster.js';
 
 /**
@@ -35,7 +35,10 @@ beforeAll(async () => {
   // The stages run from dist/: bring it up to date (incremental, quick when nothing changed).
   execFileSync('npx', ['tsc', '-b', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
   // The longer recording is the second caller turn.
-  sarvam = await startFakeSarvam({ apiKey: 'fo-sarvam', transcripts: (audio, rate) => (audio.length / 2 / rate > 3.4 ? SECOND : FIRST) });
+  sarvam = await startFakeSarvam({
+    apiKey: 'fo-sarvam',
+    transcripts: (audio, rate) => (audio.length / 2 / rate > 3.4 ? SECOND : FIRST),
+  });
   // Short answers and greeting keep the calls short.
   openai = await startFakeOpenAI({ apiKey: 'fo-openai', reply: (messages) => `You said: ${lastUserText(messages)}` });
   const env = {
@@ -49,9 +52,18 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
   };
   bus = await connectBus({ servers: NATS_URL, name: 'failover-test', log });
-  cluster = await StageCluster.start({ bus, env, stages: ['stt', 'llm', 'tts', 'recorder'], perStage: 2, idPrefix: `fo${run}` });
+  cluster = await StageCluster.start({
+    bus,
+    env,
+    stages: ['stt', 'llm', 'tts', 'recorder'],
+    perStage: 2,
+    idPrefix: `fo${run}`,
+  });
   const api = await startApi({ ...env, API_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'silent' }, log);
-  const gateway = await startGateway({ ...env, GATEWAY_PORT: '0', LOG_LEVEL: 'silent' }, process.env.FAILOVER_TEST_LOGS ? createLogger({ service: 'gateway', level: 'info' }) : log);
+  const gateway = await startGateway(
+    { ...env, GATEWAY_PORT: '0', LOG_LEVEL: 'silent' },
+    process.env.FAILOVER_TEST_LOGS ? createLogger({ service: 'gateway', level: 'info' }) : log,
+  );
   stops = [() => gateway.stop(), () => api.stop(), () => cluster?.stop() ?? Promise.resolve()];
   gatewayUrl = `ws://127.0.0.1:${gateway.port}/api/v1/telephony/exotel/stream`;
   apiUrl = `http://127.0.0.1:${api.port}`;
@@ -64,57 +76,74 @@ afterAll(async () => {
 });
 
 describe('a stage instance killed mid-call', () => {
-  it.each<Stage>(['llm', 'tts', 'stt'])('when the %s instance holding the call is killed, the call carries on and both turns are answered', async (stage) => {
-    const c = cluster!;
-    const known = new Set(allCalls(c));
-    const callPromise = simulateCall({ url: gatewayUrl, audio: [speechFixture('goforward', 8000), speechFixture('numbers', 8000)], sampleRate: 8000, quietMs: 1000 });
+  it.each<Stage>(['llm', 'tts', 'stt'])(
+    'when the %s instance holding the call is killed, the call carries on and both turns are answered',
+    async (stage) => {
+      const c = cluster!;
+      const known = new Set(allCalls(c));
+      const callPromise = simulateCall({
+        url: gatewayUrl,
+        audio: [speechFixture('goforward', 8000), speechFixture('numbers', 8000)],
+        sampleRate: 8000,
+        quietMs: 1000,
+      });
 
-    const callId = await waitFor(() => allCalls(c).find((id) => !known.has(id)), 10_000, 'the call to be claimed').catch((err: unknown) => {
-      console.error(c.output());
-      throw err;
-    });
-    const killed = await c.waitForHolder(callId, stage);
-    // After the first answer has been heard in full, kill the instance holding the stage.
-    await firstAnswerHeard(callId);
-    await c.kill(killed);
+      const callId = await waitFor(
+        () => allCalls(c).find((id) => !known.has(id)),
+        10_000,
+        'the call to be claimed',
+      ).catch((err: unknown) => {
+        console.error(c.output());
+        throw err;
+      });
+      const killed = await c.waitForHolder(callId, stage);
+      // After the first answer has been heard in full, kill the instance holding the stage.
+      await firstAnswerHeard(callId);
+      await c.kill(killed);
 
-    const call = await callPromise;
-    try {
-      expect(call.violations).toEqual([]);
-      expect(call.turns.map((t) => t.answered)).toEqual([true, true]);
-      expect(call.turns[1]!.agentAudioMs).toBeGreaterThan(1000);
+      const call = await callPromise;
+      try {
+        expect(call.violations).toEqual([]);
+        expect(call.turns.map((t) => t.answered)).toEqual([true, true]);
+        expect(call.turns[1]!.agentAudioMs).toBeGreaterThan(1000);
 
-      const events = await readCallEvents(bus, callId);
-      const reassigned = events.filter((e) => e.type === 'control.reassigned');
-      expect(reassigned).toHaveLength(1);
-      expect(reassigned[0]).toMatchObject({ stage, previousInstanceId: killed });
-      const owner = (reassigned[0] as Extract<AnyEvent, { type: 'control.reassigned' }>).instanceId;
-      expect(owner).not.toBe(killed);
-      expect(owner.startsWith(`fo${run}-${stage}-`)).toBe(true);
+        const events = await readCallEvents(bus, callId);
+        const reassigned = events.filter((e) => e.type === 'control.reassigned');
+        expect(reassigned).toHaveLength(1);
+        expect(reassigned[0]).toMatchObject({ stage, previousInstanceId: killed });
+        const owner = (reassigned[0] as Extract<AnyEvent, { type: 'control.reassigned' }>).instanceId;
+        expect(owner).not.toBe(killed);
+        expect(owner.startsWith(`fo${run}-${stage}-`)).toBe(true);
 
-      // The second caller turn was transcribed and answered after the failover.
-      const finals = events.filter((e) => e.type === 'speech.final');
-      expect(finals.map((e) => e.utterance)).toEqual([1, 2]);
-      const answers = events.filter((e): e is Extract<AnyEvent, { type: 'reply.done' }> => e.type === 'reply.done' && e.turn === 2);
-      expect(answers.at(-1)?.text).toContain(SECOND);
+        // The second caller turn was transcribed and answered after the failover.
+        const finals = events.filter((e) => e.type === 'speech.final');
+        expect(finals.map((e) => e.utterance)).toEqual([1, 2]);
+        const answers = events.filter(
+          (e): e is Extract<AnyEvent, { type: 'reply.done' }> => e.type === 'reply.done' && e.turn === 2,
+        );
+        expect(answers.at(-1)?.text).toContain(SECOND);
 
-      if (stage === 'llm') {
-        // The new LLM instance rebuilt the conversation: the model saw the first turn too.
-        const chat = openai.requests.filter((r) => r.path.endsWith('/chat/completions') && JSON.stringify(r.body.messages).includes(SECOND));
-        expect(JSON.stringify(chat.at(-1)?.body.messages)).toContain(FIRST);
+        if (stage === 'llm') {
+          // The new LLM instance rebuilt the conversation: the model saw the first turn too.
+          const chat = openai.requests.filter(
+            (r) => r.path.endsWith('/chat/completions') && JSON.stringify(r.body.messages).includes(SECOND),
+          );
+          expect(JSON.stringify(chat.at(-1)?.body.messages)).toContain(FIRST);
+        }
+
+        const record = await waitForRecord(callId);
+        const callerLines = record.transcript.filter((l) => l.role === 'caller').map((l) => l.text);
+        expect(callerLines).toEqual([FIRST, SECOND]);
+        expect(record.transcript.filter((l) => l.role === 'agent').length).toBeGreaterThanOrEqual(3);
+        expect(record.turns.map((t) => t.turn)).toEqual(expect.arrayContaining([1, 2]));
+      } catch (err) {
+        console.error(c.output());
+        throw err;
       }
-
-      const record = await waitForRecord(callId);
-      const callerLines = record.transcript.filter((l) => l.role === 'caller').map((l) => l.text);
-      expect(callerLines).toEqual([FIRST, SECOND]);
-      expect(record.transcript.filter((l) => l.role === 'agent').length).toBeGreaterThanOrEqual(3);
-      expect(record.turns.map((t) => t.turn)).toEqual(expect.arrayContaining([1, 2]));
-    } catch (err) {
-      console.error(c.output());
-      throw err;
-    }
-    // Each case kills another stage, so the next one still finds two instances of its stage.
-  }, 60_000);
+      // Each case kills another stage, so the next one still finds two instances of its stage.
+    },
+    60_000,
+  );
 });
 
 function lastUserText(messages: readonly { role: string; content?: unknown }[]): string {
@@ -149,7 +178,9 @@ async function firstAnswerHeard(callId: string): Promise<void> {
           if (done()) return;
         }
       })(),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the first answer was never heard')), 30_000))),
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error('the first answer was never heard')), 30_000)),
+      ),
     ]);
   } finally {
     clearTimeout(timer);
@@ -176,8 +207,4 @@ async function waitForRecord(callId: string) {
     await delay(250);
   }
   throw new Error(`no call record for ${callId}`);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -34,6 +34,6 @@ export function formatLine(name: string, line: string, color: boolean): string {
 }
 
 function describe(value: unknown): string {
-  if (value && typeof value === 'object' && 'message' in value) return JSON.stringify((value).message);
+  if (value && typeof value === 'object' && 'message' in value) return JSON.stringify(value.message);
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { delay } from '@audexly/protocol';
 
 /** Whether something accepts TCP connections at the NATS URL's host and port. */
 export function natsAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
@@ -41,11 +42,14 @@ export async function startLocalNats(binary: string, root: string, url: string):
   const { hostname, port } = new URL(url.split(',')[0]!.trim());
   const storeDir = join(root, '.data', 'nats');
   mkdirSync(storeDir, { recursive: true });
-  const child = spawn(binary, ['-js', '-a', hostname || '127.0.0.1', '-p', port || '4222', '-sd', storeDir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(binary, ['-js', '-a', hostname || '127.0.0.1', '-p', port || '4222', '-sd', storeDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   for (let i = 0; i < 50; i++) {
     if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}`);
     if (await natsAnswers(url, 200)) return child;
-    await new Promise((r) => setTimeout(r, 100));
+    await delay(100);
   }
   child.kill();
   throw new Error('nats-server did not start within 5 s');

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { formatLine, prefix } from './log-format.js';
 import { findNatsServer, HOW_TO_GET_NATS, natsAnswers, startLocalNats } from './nats.js';
 import { ROOT, SERVICES, type ServiceSpec } from './services.js';
+import { delay } from '@audexly/protocol';
 
 export interface PlatformOptions {
   env: NodeJS.ProcessEnv;
@@ -49,7 +50,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
   const missing = ['SARVAM_API_KEY', 'OPENAI_API_KEY'].filter((key) => !env[key]);
   if (missing.length > 0) {
-    say(`missing ${missing.join(', ')}: the platform starts, but calls cannot transcribe/answer/speak until they are set (or run \`npm run demo\` for fake providers)`);
+    say(
+      `missing ${missing.join(', ')}: the platform starts, but calls cannot transcribe/answer/speak until they are set (or run \`npm run demo\` for fake providers)`,
+    );
   }
 
   const children = new Map<string, ChildProcess>();
@@ -103,7 +106,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   };
 
   try {
-    await Promise.race([waitReady(SERVICES, env), crashed.then((name) => Promise.reject(new Error(`${name} failed to start`)))]);
+    await Promise.race([
+      waitReady(SERVICES, env),
+      crashed.then((name) => Promise.reject(new Error(`${name} failed to start`))),
+    ]);
   } catch (err) {
     await stop();
     throw err;
@@ -123,8 +129,9 @@ async function waitReady(services: ServiceSpec[], env: NodeJS.ProcessEnv, timeou
         } catch {
           // not listening yet
         }
-        if (Date.now() > deadline) throw new Error(`${spec.name} not ready after ${timeoutMs / 1000}s (${spec.readyUrl(env)})`);
-        await new Promise((r) => setTimeout(r, 200));
+        if (Date.now() > deadline)
+          throw new Error(`${spec.name} not ready after ${timeoutMs / 1000}s (${spec.readyUrl(env)})`);
+        await delay(200);
       }
     }),
   );

@@ -1,5 +1,5 @@
 import { simulateCall, type SimulatedCall } from '@audexly/simulator';
-import { callRecordSchema, type CallRecord } from '@audexly/protocol';
+import { delay, callRecordSchema, type CallRecord } from '@audexly/protocol';
 
 export interface CallReport {
   call: SimulatedCall;
@@ -24,7 +24,7 @@ async function fetchRecord(apiUrl: string, callId: string, token: string | undef
   while (Date.now() < deadline) {
     const res = await fetch(`${apiUrl}/api/v1/calls/${callId}`, { headers });
     if (res.ok) return callRecordSchema.parse(await res.json());
-    await new Promise((r) => setTimeout(r, 300));
+    await delay(300);
   }
   return undefined;
 }

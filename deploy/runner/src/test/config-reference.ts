@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import { commonSchema } from '@audexly/config';
 import { stageSchema } from '@audexly/stage';
-import { apiSchema } from '../../../../services/api/src/config.js';
-import { gatewaySchema } from '../../../../services/gateway/src/config.js';
-import { llmServiceConfigSchema } from '../../../../services/llm/src/config.js';
-import { recorderSchema } from '../../../../services/recorder/src/config.js';
-import { sttConfigSchema } from '../../../../services/stt/src/config.js';
-import { ttsServiceConfigSchema } from '../../../../services/tts/src/config.js';
+import { apiSchema } from '@audexly/api';
+import { gatewaySchema } from '@audexly/gateway';
+import { llmServiceConfigSchema } from '@audexly/llm';
+import { recorderSchema } from '@audexly/recorder';
+import { sttConfigSchema } from '@audexly/stt';
+import { ttsServiceConfigSchema } from '@audexly/tts';
 
 /** Every service's configuration schema: the source of docs/configuration.md. */
 const SERVICES: [string, z.ZodObject][] = [
@@ -35,7 +35,7 @@ export function configurationReference(): string {
   const lines = [
     '# Configuration reference',
     '',
-    '<!-- Generated from each service\'s src/config.ts by `npm run docs:config`; a test fails when it is stale. -->',
+    "<!-- Generated from each service's src/config.ts by `npm run docs:config`; a test fails when it is stale. -->",
     '',
     'Every service validates its environment at start-up and refuses to start, listing every problem,',
     'when a value is invalid. Empty values count as unset. Variables shared by all services are described',
@@ -53,11 +53,18 @@ export function configurationReference(): string {
   };
   table('Every service', commonSchema, common);
   table('Every stage service (stt, llm, tts, recorder)', stageSchema(0), stage);
-  lines.push('', '`METRICS_PORT` defaults: stt 9101, llm 9102, tts 9103, recorder 9104 (9100 in the container images).');
+  lines.push(
+    '',
+    '`METRICS_PORT` defaults: stt 9101, llm 9102, tts 9103, recorder 9104 (9100 in the container images).',
+  );
   const stageServices = ['stt', 'llm', 'tts', 'recorder'];
   for (const [service, schema] of SERVICES) {
     const inherited = stageServices.includes(service) ? [...common, ...stage] : common;
-    table(service, schema, Object.keys(schema.shape).filter((key) => !inherited.includes(key)));
+    table(
+      service,
+      schema,
+      Object.keys(schema.shape).filter((key) => !inherited.includes(key)),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

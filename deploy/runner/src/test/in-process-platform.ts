@@ -2,19 +2,34 @@ import { randomUUID } from 'node:crypto';
 import type { Stage } from '@audexly/protocol';
 import type { Bus } from '@audexly/bus';
 import { createLogger } from '@audexly/telemetry';
-import { startFakeOpenAI, startFakeSarvam, type FakeOpenAI, type FakeOpenAIOptions, type FakeSarvam, type FakeSarvamOptions } from '@audexly/testing';
-import { startApi } from '../../../../services/api/src/service.js';
-import { startGateway } from '../../../../services/gateway/src/service.js';
-import { startLlmService } from '../../../../services/llm/src/service.js';
-import { startRecorderService } from '../../../../services/recorder/src/service.js';
-import { startSttService } from '../../../../services/stt/src/service.js';
-import { startTtsService } from '../../../../services/tts/src/service.js';
+import {
+  startFakeOpenAI,
+  startFakeSarvam,
+  type FakeOpenAI,
+  type FakeOpenAIOptions,
+  type FakeSarvam,
+  type FakeSarvamOptions,
+} from '@audexly/testing';
+import { startApi } from '@audexly/api';
+import { startGateway } from '@audexly/gateway';
+import { startLlmService } from '@audexly/llm';
+import { startRecorderService } from '@audexly/recorder';
+import { startSttService } from '@audexly/stt';
+import { startTtsService } from '@audexly/tts';
 
 export interface InProcessPlatformOptions {
   sarvam?: Omit<FakeSarvamOptions, 'apiKey'>;
   openai?: Omit<FakeOpenAIOptions, 'apiKey'>;
   /** Extra environment for every service (e.g. LLM_MIN_SEGMENT_CHARS). */
   env?: Record<string, string>;
+}
+
+/** One more gateway on the same stages (a second replica, or a restarted one). */
+export interface ExtraGateway {
+  gatewayUrl: string;
+  gatewayHttp: string;
+  /** Drains (live calls go on until they end or DRAIN_TIMEOUT_MS), then stops. */
+  stop(): Promise<void>;
 }
 
 /** All six services in this process, on the real NATS, against the fake Sarvam and OpenAI. */
@@ -28,6 +43,10 @@ export interface InProcessPlatform {
   apiUrl: string;
   /** The gateway's NATS connection (for KV set-up and reading event logs). */
   bus: Bus;
+  /** Drains the first gateway alone (live calls go on until they end or DRAIN_TIMEOUT_MS). */
+  stopGateway(): Promise<void>;
+  /** Starts another gateway on the same stages, api and NATS; `stop` stops it too. */
+  startGateway(): Promise<ExtraGateway>;
   /** Drains every service, then closes the fakes. */
   stop(): Promise<void>;
 }
@@ -37,7 +56,8 @@ export interface InProcessPlatform {
  * services elsewhere on the same NATS never take its calls (and it never takes theirs).
  */
 export async function startInProcessPlatform(options: InProcessPlatformOptions = {}): Promise<InProcessPlatform> {
-  const log = createLogger({ service: 'e2e', level: 'silent' });
+  // E2E_LOG_LEVEL=info shows the services' logs (silent by default).
+  const log = createLogger({ service: 'e2e', level: process.env.E2E_LOG_LEVEL ?? 'silent' });
   const run = randomUUID().slice(0, 8);
   const claimSubject = (stage: Stage) => `e2e.${run}.${stage}.claim`;
   const sarvam = await startFakeSarvam({ ...options.sarvam, apiKey: 'e2e-sarvam' });
@@ -67,6 +87,15 @@ export async function startInProcessPlatform(options: InProcessPlatformOptions =
     stops.unshift(() => api.stop());
     const gateway = await startGateway(env, log, { claimSubject });
     stops.unshift(() => gateway.stop());
+    const extraGateway = async (): Promise<ExtraGateway> => {
+      const more = await startGateway(env, log, { claimSubject });
+      stops.unshift(() => more.stop());
+      return {
+        gatewayUrl: `ws://127.0.0.1:${more.port}/api/v1/telephony/exotel/stream`,
+        gatewayHttp: `http://127.0.0.1:${more.port}`,
+        stop: () => more.stop(),
+      };
+    };
     return {
       sarvam,
       openai,
@@ -74,6 +103,8 @@ export async function startInProcessPlatform(options: InProcessPlatformOptions =
       gatewayHttp: `http://127.0.0.1:${gateway.port}`,
       apiUrl: `http://127.0.0.1:${api.port}`,
       bus: gateway.bus,
+      stopGateway: () => gateway.stop(),
+      startGateway: extraGateway,
       stop: async () => {
         for (const stop of stops) await stop();
         await Promise.all([sarvam.close(), openai.close()]);

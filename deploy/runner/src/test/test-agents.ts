@@ -20,7 +20,10 @@ export async function storeTestAgent(bus: Bus, input: AgentConfigInput): Promise
   const number = `+9122${String(randomInt(10 ** 8)).padStart(8, '0')}`;
   const [agents, numbers] = await Promise.all([openBucket(bus, BUCKETS.agents), openBucket(bus, BUCKETS.numbers)]);
   await agents.put(agent.id, JSON.stringify(agent));
-  await numbers.put(numberKey(number), JSON.stringify({ number, agentId: agent.id, telephonyConfigId: null, createdAt: new Date().toISOString() }));
+  await numbers.put(
+    numberKey(number),
+    JSON.stringify({ number, agentId: agent.id, telephonyConfigId: null, createdAt: new Date().toISOString() }),
+  );
   return {
     agent,
     number,

@@ -1,0 +1,245 @@
+/**
+ * The whole platform under load: N simulated Exotel callers speaking real recordings, with turns
+ * spread realistically, against the six services (one process each, on the real NATS) on fake
+ * providers at realistic latencies (STT 150 ms, LLM first token 350 ms, TTS first byte 200 ms).
+ * The load generator and the fakes run on one core and the platform on the other (`taskset`), so
+ * the figures are the platform's. Reports calls completed, turns answered, voice-to-voice and system
+ * overhead p50/p95/p99, CPU and memory per service, and the gateway's late chunks.
+ *
+ * Run: npm run build && npm run load -- --calls 50 --duration 120
+ * Options: --calls N (concurrent callers) --duration S (how long the run lasts)
+ *          --call-length S (each caller's calls last about this long, placed back to back; default:
+ *          one call of the whole duration)
+ *          --platform-cpus 1 --load-cpus 0 (taskset lists; "" leaves a side unpinned) --seed N
+ *          --line-noise-dbfs -65 (what each caller's line carries between words; "off": digital silence)
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { simulateCall, type SimulatedCall } from '@audexly/simulator';
+import {
+  fixtureTranscripts,
+  seededRandom,
+  speechFixture,
+  speechFixtureRecordings,
+  startFakeOpenAI,
+  startFakeSarvam,
+  type SpeechFixtureName,
+} from '@audexly/testing';
+import { delay } from '@audexly/protocol';
+import { fetchCallData } from './call-events.js';
+import { measureMachineLoad } from './machine-load.js';
+import { percentile, percentileRow } from './percentiles.js';
+import { turnBreakdowns, type TurnBreakdown } from './turn-breakdown.js';
+import { processCpuSeconds, SERVICE_NAMES, startVoiceStack } from './voice-stack.js';
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '120' },
+    'call-length': { type: 'string' },
+    'platform-cpus': { type: 'string', default: '1' },
+    'load-cpus': { type: 'string', default: '0' },
+    seed: { type: 'string' },
+    'line-noise-dbfs': { type: 'string', default: '-65' },
+  },
+});
+const calls = Number(values.calls);
+const durationS = Number(values.duration);
+/** Each caller places calls of about this long back to back until `durationS` is over (default: one call). */
+const callLengthS = values['call-length'] !== undefined ? Number(values['call-length']) : durationS;
+const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 1_000_000;
+const random = seededRandom(seed);
+/**
+ * An idle telephone line is never digitally silent: callers' lines carry noise between their
+ * words (-65 dBFS by default), so the STT's VAD works on what it would in production.
+ */
+const lineNoiseDbfs = values['line-noise-dbfs'] === 'off' ? null : Number(values['line-noise-dbfs']);
+const RATE = 8000;
+const FRAME_MS = 100;
+/** Short and medium utterances, as callers speak to an agent (1.5–4 s). */
+const UTTERANCES: SpeechFixtureName[] = ['goforward', 'numbers', 'something', 'cards-001', 'cards-002', 'cards-003'];
+/** A turn takes about this long: the caller's speech, the end-of-turn silence, the agent's answer. */
+const TURN_S = 8;
+const START_SPREAD_MS = 20_000;
+
+function rssMiB(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function gatewayMetric(gatewayUrl: string, name: string): Promise<number> {
+  const http = gatewayUrl.replace(/^ws/, 'http').replace(/\/api\/.*$/, '/metrics');
+  const text = await (await fetch(http)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').at(-1)) : NaN;
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `load: ${calls} callers × ${durationS} s, seed ${seed} (--seed ${seed} repeats the same callers), ` +
+      `line noise ${lineNoiseDbfs === null ? 'off (digital silence)' : `${lineNoiseDbfs} dBFS`}`,
+  );
+  if (values['load-cpus']) {
+    const pinned = spawnSync('taskset', ['-a', '-pc', values['load-cpus'], String(process.pid)]);
+    if (pinned.status !== 0) throw new Error(`taskset failed: ${pinned.stderr?.toString().trim()}`);
+  }
+  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const sarvam = await startFakeSarvam({
+    apiKey: 'load-sarvam',
+    transcripts: fixtureTranscripts(await speechFixtureRecordings(RATE)),
+    sttLatencyMs: 150,
+    ttsFirstByteMs: 200,
+  });
+  const openai = await startFakeOpenAI({
+    apiKey: 'load-openai',
+    reply: () => 'Sure, I can help with that right away.',
+    firstTokenMs: 350,
+    tokenDelayMs: 0,
+  });
+  const stack = await startVoiceStack({
+    ...(values['platform-cpus'] ? { cpus: values['platform-cpus'] } : {}),
+    env: {
+      NATS_URL: natsUrl,
+      SARVAM_API_KEY: 'load-sarvam',
+      SARVAM_BASE_URL: sarvam.url,
+      OPENAI_API_KEY: 'load-openai',
+      OPENAI_BASE_URL: openai.url,
+      MAX_CALLS: String(Math.max(100, calls * 2)),
+    },
+  });
+  try {
+    const turnsPerCall = Math.max(1, Math.round(callLengthS / TURN_S));
+    const plans = Array.from({ length: calls }, (_, i) => ({
+      startAfterMs: Math.round(random() * START_SPREAD_MS),
+      // Each caller's own seeded sequence of utterances, whatever the timing of its calls.
+      pick: seededRandom(seed * 1000 + i),
+      // And its own line noise, apart from that sequence (so the noise level never changes what is said).
+      noise: seededRandom(seed * 7919 + i),
+    }));
+    // Warm-up (not counted): JIT, provider sockets, the fake TTS's cache of the reply.
+    await simulateCall({
+      url: stack.gatewayUrl,
+      sampleRate: RATE,
+      frameMs: FRAME_MS,
+      audio: [speechFixture('goforward', RATE)],
+      answerTimeoutMs: 15_000,
+    });
+    const cpu0 = stack.pids.map((pid) => processCpuSeconds(pid));
+    const rss0 = stack.pids.map((pid) => rssMiB(pid));
+    const late0 = await gatewayMetric(stack.gatewayUrl, 'audexly_gateway_late_chunks_total');
+    const machine = measureMachineLoad();
+    const began = performance.now();
+    let peakRss = [...rss0];
+    const sampler = setInterval(() => {
+      peakRss = stack.pids.map((pid, i) => Math.max(peakRss[i]!, rssMiB(pid)));
+    }, 1000);
+    /** Every call placed, with when it started (ms after the run began). */
+    const placed: { startedAtMs: number; result: SimulatedCall | Error }[] = [];
+    await Promise.all(
+      plans.map(async (plan) => {
+        await delay(plan.startAfterMs);
+        do {
+          const startedAtMs = performance.now() - began;
+          const utterances = Array.from(
+            { length: turnsPerCall },
+            () => UTTERANCES[Math.floor(plan.pick() * UTTERANCES.length)]!,
+          );
+          const result = await simulateCall({
+            url: stack.gatewayUrl,
+            sampleRate: RATE,
+            frameMs: FRAME_MS,
+            audio: utterances.map((name) => speechFixture(name, RATE)),
+            ...(lineNoiseDbfs === null
+              ? {}
+              : { lineNoise: { dbfs: lineNoiseDbfs, seed: Math.floor(plan.noise() * 2 ** 32) } }),
+            answerTimeoutMs: 15_000,
+            signal: AbortSignal.timeout(turnsPerCall * 30_000 + 60_000),
+          }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+          placed.push({ startedAtMs, result });
+        } while (performance.now() - began < (durationS - callLengthS / 2) * 1000);
+      }),
+    );
+    const results = placed.map((p) => p.result);
+    clearInterval(sampler);
+    const wallS = (performance.now() - began) / 1000;
+    const load = machine();
+    const cpu = stack.pids.map((pid, i) => processCpuSeconds(pid) - cpu0[i]!);
+    const lateChunks = (await gatewayMetric(stack.gatewayUrl, 'audexly_gateway_late_chunks_total')) - late0;
+    const lateMax = await gatewayMetric(stack.gatewayUrl, 'audexly_gateway_chunk_lateness_max_ms');
+
+    const done = results.filter((r): r is SimulatedCall => !(r instanceof Error));
+    const turns = done.flatMap((c) => c.turns);
+    const answered = turns.filter((t) => t.answered).length;
+    const breakdowns: TurnBreakdown[] = [];
+    // The platform's own breakdown of the first 200 calls (reading every call's events of a soak takes long).
+    for (const r of done.slice(0, 200)) {
+      const data = await fetchCallData(stack.apiUrl, stack.apiToken, r.callId).catch(() => null);
+      if (data) breakdowns.push(...turnBreakdowns(data, { frameMs: FRAME_MS, vadWindowMs: 32 }).turns);
+    }
+    const callerLatency = turns.map((t) => t.latencyMs).filter((ms): ms is number => ms !== null);
+    // Drift: the caller-side latency of the turns whose speech ended in each sixth of the run.
+    const timed = placed.flatMap(({ startedAtMs, result }) =>
+      result instanceof Error
+        ? []
+        : result.turns
+            .filter((t) => t.latencyMs !== null && t.speechEndAtMs !== null)
+            .map((t) => ({ atS: (startedAtMs + t.speechEndAtMs!) / 1000, ms: t.latencyMs! })),
+    );
+    const windowS = Math.max(1, Math.ceil(wallS / 6));
+    const rssEnd = stack.pids.map((pid) => rssMiB(pid));
+
+    console.log(
+      `\n## Load: ${calls} concurrent callers for ${durationS} s, ${placed.length} calls of ${turnsPerCall} turns, seed ${seed}` +
+        `\n\nplatform on CPUs ${values['platform-cpus'] || 'all'}, load generator and fakes on ${values['load-cpus'] || 'all'}; ` +
+        `${wallS.toFixed(0)} s; machine ${(load.busyShare * 100).toFixed(0)}% busy of ${load.cores} cores; ` +
+        `load average at the end ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    );
+    console.log(
+      `calls completed ${done.length}/${results.length} (${results.length - done.length} failed: ${[
+        ...new Set(results.filter((r) => r instanceof Error).map((r) => r.message)),
+      ].join('; ')}); turns answered ${answered}/${turns.length}; ` +
+        `late chunks (> 20 ms) ${lateChunks}, largest lateness ${lateMax} ms`,
+    );
+    console.log('\n| ms | p50 | p95 | p99 | max |\n| --- | --- | --- | --- | --- |');
+    console.log(percentileRow('voice-to-voice, at the caller (end of speech → first agent audio)', callerLatency));
+    console.log(
+      percentileRow(
+        'voice-to-voice, by the platform',
+        breakdowns.map((t) => t.voiceToVoiceMs),
+      ),
+    );
+    console.log(
+      percentileRow(
+        '**system overhead** (v2v − silence − providers)',
+        breakdowns.map((t) => t.overheadMs),
+      ),
+    );
+    console.log(`\nDrift: caller-side voice-to-voice by when the caller stopped speaking (${windowS} s windows)`);
+    console.log('\n| from (s) | turns | p50 | p95 |\n| --- | --- | --- | --- |');
+    for (let from = 0; from < wallS; from += windowS) {
+      const inWindow = timed.filter((t) => t.atS >= from && t.atS < from + windowS).map((t) => t.ms);
+      if (inWindow.length > 0)
+        console.log(`| ${from} | ${inWindow.length} | ${percentile(inWindow, 50)} | ${percentile(inWindow, 95)} |`);
+    }
+    console.log('\n| service | CPU (% of one core) | RSS at start → peak → end (MiB) |\n| --- | --- | --- |');
+    for (const [i, name] of SERVICE_NAMES.entries())
+      console.log(
+        `| ${name} | ${((cpu[i]! / wallS) * 100).toFixed(0)} % | ${rss0[i]!.toFixed(0)} → ${peakRss[i]!.toFixed(0)} → ${rssEnd[i]!.toFixed(0)} |`,
+      );
+    console.log(
+      `\nReproduce: npm run build && npm run load -- --calls ${calls} --duration ${durationS} --call-length ${callLengthS} --seed ${seed} --line-noise-dbfs ${lineNoiseDbfs ?? 'off'}`,
+    );
+  } finally {
+    await stack.stop();
+    await sarvam.close();
+    await openai.close();
+  }
+}
+
+await main();
+process.exit(0);
