@@ -169,8 +169,15 @@ describe('a call in Jaeger', () => {
         const llm = beneath.find((s) => s.name === 'llm.turn')!;
         expect(llm.service).toBe('audexly-llm');
         expect(llm.attributes['audexly.llm.first_token_ms']).toBeGreaterThanOrEqual(0);
-        const openaiRequest = childrenOf(spans, llm.spanId).find((s) => s.kind === SPAN_KIND.client);
-        expect(openaiRequest, 'the OpenAI request beneath llm.turn').toBeDefined();
+        // The model request: beneath llm.turn, or (speculation, on by default) beneath the turn's
+        // llm.speculation whose request the answer took over.
+        const used = beneath.find(
+          (s) => s.name === 'llm.speculation' && s.attributes['audexly.llm.speculation'] === 'used',
+        );
+        const openaiRequest = [llm, ...(used ? [used] : [])]
+          .flatMap((parent) => childrenOf(spans, parent.spanId))
+          .find((s) => s.kind === SPAN_KIND.client);
+        expect(openaiRequest, 'the OpenAI request beneath llm.turn or its used llm.speculation').toBeDefined();
         expect(String(openaiRequest!.attributes['url.full'] ?? '')).toContain('/chat/completions');
         const tts = beneath.filter((s) => s.name === 'tts.segment');
         expect(tts.some((seg) => childrenOf(spans, seg.spanId).some((s) => s.kind === SPAN_KIND.client))).toBe(true);

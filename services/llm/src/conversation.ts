@@ -10,7 +10,7 @@ import { AgentTools } from './tools.js';
 import { runToolCalls, type Ending } from './tool-calls.js';
 import { SpeculativeLlm } from './speculation.js';
 import { replyRequest, streamReply, type ReplyOutcome, type ReplySettings } from './turn-runner.js';
-import { traceLlmTurn } from './turn-span.js';
+import { traceLlmTurn, traceSpeculation } from './turn-span.js';
 import { userText, type CallerInput } from './caller-input.js';
 
 /** Service tuning of a conversation (the agent's config supplies the rest). */
@@ -131,7 +131,8 @@ export class Conversation {
       { role: 'user' as const, content: userText({ kind: 'speech', utterance, text }, this.agent) },
     ];
     this.call.log.debug({ utterance }, 'speculative answer started');
-    speculation.speculate(replyRequest(messages, this.replySettings()), this.call.signal);
+    const request = replyRequest(messages, this.replySettings());
+    traceSpeculation(this.call.callId, utterance, this.agent, () => speculation.speculate(request, this.call.signal));
   }
 
   /** `speech.resumed`: the caller spoke on; the speculative answer is aborted. */

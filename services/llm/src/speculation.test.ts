@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeLlm } from '@audexly/providers/testing';
+import { callTraceId, turnSpanId } from '@audexly/telemetry';
+import { captureSpans } from '@audexly/telemetry/testing';
+import { SpeculativeLlm } from './speculation.js';
 import { withCall, type TestCall } from './test/harness.js';
 
 const ANSWER = 'Noted, thank you. Anything else?';
@@ -88,5 +91,56 @@ describe('speculative answers (turn.speculate)', () => {
       await t.doneOf(1);
       expect(fake.requests).toHaveLength(1);
     });
+  });
+
+  it('tells whether a turn took the speculative request over (the llm.speculation span says used or aborted)', async () => {
+    const request = { model: 'm', messages: [{ role: 'user' as const, content: 'hello' }] };
+    const llm = new SpeculativeLlm(new FakeLlm({ reply: () => ANSWER, delayMs: 5 }));
+    const read = async () => {
+      for await (const _chunk of llm.stream({ ...request, signal: new AbortController().signal })) {
+        // read the answer to its end
+      }
+    };
+    const used = llm.speculate(request, new AbortController().signal);
+    await read();
+    expect(await used).toBe(true);
+    // Taken over after it had streamed everything (a fast model, a late final): used all the same.
+    const usedLate = llm.speculate(request, new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 200));
+    await read();
+    expect(await usedLate).toBe(true);
+    const aborted = llm.speculate(request, new AbortController().signal);
+    llm.cancel();
+    expect(await aborted).toBe(false);
+    await llm.close();
+  });
+
+  it('traces each speculation as llm.speculation beneath the turn it would answer: used, or aborted', async () => {
+    const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 20 });
+    const capture = captureSpans();
+    try {
+      let callId = '';
+      await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
+        callId = t.call.callId;
+        t.started();
+        await t.doneOf(0);
+        t.port.send('speech', { type: 'speech.started', utterance: 1, speechStartMs: 0 });
+        tentative(t, 1, 'my number is');
+        await eventually(() => fake.requests.length === 1);
+        t.port.send('speech', { type: 'speech.resumed', utterance: 1 });
+        tentative(t, 1, 'my number is nine eight');
+        await eventually(() => fake.requests.length === 2);
+        t.speech(1, 'my number is nine eight');
+        await t.doneOf(1);
+      });
+      const speculations = capture.spans().filter((s) => s.name === 'llm.speculation');
+      expect(speculations.map((s) => s.attributes['audexly.llm.speculation'])).toEqual(['aborted', 'used']);
+      for (const span of speculations) {
+        expect(span.traceId).toBe(callTraceId(callId));
+        expect(span.parentSpanId).toBe(turnSpanId(callId, 1));
+      }
+    } finally {
+      capture.stop();
+    }
   });
 });

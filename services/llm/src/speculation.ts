@@ -11,6 +11,8 @@ interface Running {
   controller: AbortController;
   chunks: LlmChunk[];
   finished: boolean;
+  /** Says once whether a turn's request took it over (true) or it was dropped (false). */
+  settle: (taken: boolean) => void;
   error: Error | null;
   /** Wakes a reader waiting for the next chunk. */
   wake: (() => void) | null;
@@ -36,8 +38,12 @@ export class SpeculativeLlm implements LlmProvider {
     this.name = inner.name;
   }
 
-  /** Sends `request` now (its signal is ignored; `cancel()` aborts it), replacing any earlier one. */
-  speculate(request: LlmRequest, callSignal: AbortSignal): void {
+  /**
+   * Sends `request` now (its signal is ignored; `cancel()` aborts it), replacing any earlier one.
+   * Resolves once its stream has ended and its fate is known: true if a turn took it over (even
+   * after it had streamed everything), false if it was aborted, replaced or never asked for.
+   */
+  speculate(request: LlmRequest, callSignal: AbortSignal): Promise<boolean> {
     this.cancel();
     const controller = new AbortController();
     const signal = AbortSignal.any([callSignal, controller.signal]);
@@ -59,15 +65,18 @@ export class SpeculativeLlm implements LlmProvider {
       controller,
       chunks: [],
       finished: false,
+      settle: () => undefined,
       error: null,
       wake: null,
       done: Promise.resolve(),
     };
+    const settled = new Promise<boolean>((resolve) => (running.settle = resolve));
     running.done = pump(running);
     this.pending.add(running.done);
     void running.done.finally(() => this.pending.delete(running.done));
     this.running = running;
     this.counts.started++;
+    return Promise.all([running.done, settled]).then(([, taken]) => taken);
   }
 
   /** Aborts what is running and waits for every request sent ahead to end. */
@@ -79,6 +88,7 @@ export class SpeculativeLlm implements LlmProvider {
   /** The caller spoke on (or the speculation is stale): abort it. */
   cancel(): void {
     this.running?.controller.abort();
+    this.running?.settle(false);
     this.running = null;
   }
 
@@ -87,9 +97,11 @@ export class SpeculativeLlm implements LlmProvider {
     this.running = null;
     if (!running || running.key !== requestKey(request) || running.controller.signal.aborted) {
       running?.controller.abort();
+      running?.settle(false);
       return this.inner.stream(request);
     }
     this.counts.used++;
+    running.settle(true);
     const onAbort = () => running.controller.abort();
     request.signal?.addEventListener('abort', onAbort, { once: true });
     if (request.signal?.aborted) running.controller.abort();

@@ -24,6 +24,34 @@ export function traceLlmTurn(
   return withSpan(span, work).finally(() => span.end());
 }
 
+/**
+ * A speculative answer (`turn.speculate`) as an `llm.speculation` span beneath the call's `turn`
+ * span of the utterance it answers (the turn that answers utterance n is turn n), so its model
+ * request sits in the turn it was made for: `audexly.llm.speculation` says whether the turn's
+ * answer took it over (`used`) or it was aborted (`aborted`: the caller spoke on, or the final
+ * differed). The turn's `llm.turn` then has no request of its own when it was used.
+ */
+export function traceSpeculation(
+  callId: string,
+  utterance: number,
+  agent: AgentConfig,
+  speculate: () => Promise<boolean>,
+): void {
+  if (!tracingEnabled()) {
+    void speculate();
+    return;
+  }
+  const span = startCallStageSpan('llm.speculation', callId, utterance, {
+    agentId: agent.id,
+    language: agent.language,
+    'gen_ai.system': 'openai',
+    'gen_ai.request.model': agent.llm.model,
+  });
+  void withSpan(span, speculate)
+    .then((used) => span.setAttribute('audexly.llm.speculation', used ? 'used' : 'aborted'))
+    .finally(() => span.end());
+}
+
 const totals = new WeakMap<Span, { rounds: number; input: number; output: number }>();
 
 /** One model round of the active `llm.turn`: time to first token (first round), tokens, outcome. */
