@@ -176,6 +176,11 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     expect(await page.locator('.notice.error').innerText()).not.toContain('llm.model');
     await page.locator('input[name="llm.model"]').fill('gpt-4o-mini');
 
+    // Turn-taking by what was said, speculating at a 150 ms pause.
+    await page.locator('input[name="turn.completeness.enabled"]').check();
+    await page.locator('input[name="turn.speculate"]').check();
+    await page.locator('input[name="turn.completeness.probeSilenceMs"]').fill('150');
+
     await page.getByRole('button', { name: 'Create agent' }).first().click();
     await page.waitForURL(/#\/agents\/ag_[A-Za-z0-9_-]+$/);
     const agentId = decodeURIComponent(new URL(page.url()).hash.split('/')[2] ?? '');
@@ -186,11 +191,13 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
       prompt: string;
       tts: { model: string; speaker: string; pace: number };
       tools: { transferNumber: string | null };
+      turn: { speculate: boolean; completeness: { enabled: boolean; probeSilenceMs: number } };
     }>(`/api/v1/agents/${agentId}`);
     expect(stored.name).toBe(agentName);
     expect(stored.prompt).toContain('Audexly Motors');
     expect(stored.tts).toMatchObject({ model: 'bulbul:v3', speaker: 'priya', pace: 1.5 });
     expect(stored.tools.transferNumber).toBe('+919876543210');
+    expect(stored.turn).toMatchObject({ speculate: true, completeness: { enabled: true, probeSilenceMs: 150 } });
     await page.screenshot({ path: '/tmp/dashboard-agent.png', fullPage: true });
     await go('Agents');
     await page.locator('table tbody tr', { hasText: agentName }).waitFor();

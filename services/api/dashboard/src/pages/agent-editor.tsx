@@ -17,6 +17,7 @@ import {
   errorMessage,
   problemsOf,
 } from '../components/ui.js';
+import { TurnFields } from '../components/turn-fields.js';
 import { SttFields, TtsFields, languageChoices, options } from '../components/voice-fields.js';
 import { WebhookEditor, type WebhookDraft } from '../components/webhook-editor.js';
 import { href, navigate } from '../router.js';
@@ -279,61 +280,7 @@ export function AgentEditorPage(props: { agentId: string | null }) {
 
       <div class="two-col">
         <TtsFields tts={draft.tts ?? {}} problems={problems} onChange={(tts) => change({ tts }, ['tts'])} />
-        <Card title="Turn-taking">
-          <div class="form-grid">
-            <Field label={label('turn.endOfTurnSilenceMs', 'ms')} error={at('turn.endOfTurnSilenceMs')}>
-              <input
-                class="input"
-                type="number"
-                min={100}
-                max={5000}
-                step={50}
-                value={turn.endOfTurnSilenceMs ?? 500}
-                onInput={(e) => setIn('turn', { endOfTurnSilenceMs: num(e) })}
-              />
-            </Field>
-            <Field
-              label={label('turn.minSpeechMs', 'ms')}
-              hint="Shorter sounds are noise."
-              error={at('turn.minSpeechMs')}
-            >
-              <input
-                class="input"
-                type="number"
-                min={0}
-                max={2000}
-                step={10}
-                value={turn.minSpeechMs ?? 200}
-                onInput={(e) => setIn('turn', { minSpeechMs: num(e) })}
-              />
-            </Field>
-            <label class="check wide">
-              <input
-                type="checkbox"
-                checked={turn.bargeIn ?? true}
-                onChange={(e) => setIn('turn', { bargeIn: e.currentTarget.checked })}
-              />
-              <span>
-                <strong>{label('turn.bargeIn')}</strong>
-                <span class="muted"> — the caller can interrupt the agent</span>
-              </span>
-            </label>
-            <Field
-              label={label('turn.bargeInMode')}
-              hint="Pause: the agent pauses at the caller's first sound and goes on after “ok”, “haan” or a cough."
-              error={at('turn.bargeInMode')}
-            >
-              <select
-                class="input"
-                value={turn.bargeInMode ?? 'clear'}
-                onChange={(e) => setIn('turn', { bargeInMode: e.currentTarget.value === 'pause' ? 'pause' : 'clear' })}
-              >
-                <option value="clear">Stop at once</option>
-                <option value="pause">Pause, then decide by the words</option>
-              </select>
-            </Field>
-          </div>
-        </Card>
+        <TurnFields turn={turn} problems={problems} onChange={(next) => change({ turn: next }, ['turn'])} />
       </div>
 
       <Card title="Tools">
