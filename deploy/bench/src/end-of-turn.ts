@@ -17,6 +17,7 @@
  * Options: --mode both|off|on --calls 4 (concurrent callers with unfinished utterances; half as many
  *          with finished ones) --repeat 2 (each finished utterance) --seed 1
  *          --speculate (agents also speculate: `turn.speculate`; model requests per caller turn are reported)
+ *          --probe-ms 150 (the pause probe, `turn.completeness.probeSilenceMs`)
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '2' },
     seed: { type: 'string', default: '1' },
     speculate: { type: 'boolean', default: false },
+    'probe-ms': { type: 'string', default: '150' },
   },
 });
 const RATE = 8000;
@@ -166,7 +168,7 @@ async function runMode(mode: 'off' | 'on'): Promise<ModeResult> {
     sampleRate: RATE,
     turn: {
       endOfTurnSilenceMs: END_OF_TURN_MS,
-      completeness: { enabled: mode === 'on' },
+      completeness: { enabled: mode === 'on', probeSilenceMs: Number(values['probe-ms']) },
       speculate: values.speculate,
     },
   });
@@ -270,7 +272,7 @@ for (const mode of modes) results.push(await runMode(mode));
 const n = unfinished.length;
 const f = (v: number) => (Number.isNaN(v) ? '–' : v.toFixed(0));
 console.log(
-  `\n## End of turn: fixed ${END_OF_TURN_MS} ms vs completeness (min 300 / max 1200 / probe 200 ms), seed ${seed}`,
+  `\n## End of turn: fixed ${END_OF_TURN_MS} ms vs completeness (min 300 / max 1200 / probe ${values['probe-ms']} ms), seed ${seed}`,
 );
 console.log(
   '\n| end of turn | unfinished: answered in the pause | unfinished: one turn, whole text | other | finished: voice-to-voice p50 / p95 (n) | finished: caller-side p50 | unfinished: voice-to-voice p50 after the rest | turns unanswered |',
@@ -283,7 +285,7 @@ for (const r of results) {
 }
 for (const r of results) {
   console.log(
-    `\n${r.mode}: model requests per caller turn: unfinished ${(r.requests.unfinished / n).toFixed(2)}, finished ${(r.requests.finished / finished.length).toFixed(2)}; ${r.requests.aborted} aborted${values.speculate ? ' (turn.speculate on)' : ''}`,
+    `\n${r.mode}: model requests per caller turn: unfinished ${(r.requests.unfinished / n).toFixed(2)}, finished ${(r.requests.finished / finished.length).toFixed(2)}; ${r.requests.aborted} aborted${values.speculate ? ' (turn.speculate on)' : ''}; pause probe at ${values['probe-ms']} ms`,
   );
   console.log(`${r.mode}: ${r.load}`);
   for (const line of r.other.slice(0, 8)) console.log(`  not placed: ${line}`);

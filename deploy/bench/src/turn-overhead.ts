@@ -10,8 +10,9 @@
  * Run: npx tsc -b deploy/bench/tsconfig.build.json && node deploy/bench/dist/turn-overhead.js
  * Options: --calls 8 (in parallel) --turns 26 (per call) --mode both|zero|realistic
  *          --layout separate|single --profile <dir> (CPU profiles of the service processes)
- *          --speculate off|on|both (`turn.speculate`: the LLM starts at the 200 ms pause probe; both:
+ *          --speculate off|on|both (`turn.speculate`: the LLM starts at the pause probe; both:
  *          before and after in one run) — also reports model requests per caller turn
+ *          --probe-ms 150 (the pause probe, `turn.completeness.probeSilenceMs`, where speculation starts)
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,7 @@ import { startVoiceStack } from './voice-stack.js';
 import { agentConfigSchema, delay } from '@audexly/protocol';
 
 /** The agent of the run: the built-in default's providers and 500 ms end of turn, speculating or not. */
-function agentFile(speculate: boolean): string {
+function agentFile(speculate: boolean, probeSilenceMs: number): string {
   const agent = agentConfigSchema.parse({
     id: 'default',
     name: 'Bench receptionist',
@@ -38,7 +39,7 @@ function agentFile(speculate: boolean): string {
     stt: { model: 'saarika:v2.5', language: 'en-IN' },
     llm: { model: 'gpt-4o-mini' },
     tts: { model: 'bulbul:v2', speaker: 'anushka', language: 'en-IN' },
-    turn: { speculate },
+    turn: { speculate, completeness: { probeSilenceMs } },
   });
   const file = join(mkdtempSync(join(tmpdir(), 'audexly-bench-')), 'agent.json');
   writeFileSync(file, JSON.stringify(agent));
@@ -53,11 +54,13 @@ const { values } = parseArgs({
     layout: { type: 'string', default: 'separate' },
     profile: { type: 'string' },
     speculate: { type: 'string', default: 'off' },
+    'probe-ms': { type: 'string', default: '150' },
   },
 });
 const speculations = values.speculate === 'both' ? [false, true] : values.speculate === 'on' ? [true] : [false];
 const calls = Number(values.calls);
 const turnsPerCall = Number(values.turns);
+const probeMs = Number(values['probe-ms']);
 const layout = values.layout === 'single' ? 'single' : 'separate';
 const modes =
   values.mode === 'both'
@@ -103,7 +106,7 @@ async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<
       SARVAM_BASE_URL: sarvam.url,
       OPENAI_API_KEY: 'bench-openai',
       OPENAI_BASE_URL: openai.url,
-      AGENT_FILE: agentFile(speculate),
+      AGENT_FILE: agentFile(speculate, probeMs),
     },
   });
   try {
@@ -149,7 +152,7 @@ async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<
     }
     const col = (f: (t: TurnBreakdown) => number) => all.map(f);
     console.log(
-      `\n## ${mode === 'zero' ? 'Zero-latency fakes' : 'Realistic fake latencies (STT 150 ms, LLM first token 350 ms, TTS first byte 200 ms)'}, turn.speculate ${speculate ? 'on' : 'off'}`,
+      `\n## ${mode === 'zero' ? 'Zero-latency fakes' : 'Realistic fake latencies (STT 150 ms, LLM first token 350 ms, TTS first byte 200 ms)'}, turn.speculate ${speculate ? `on (pause probe at ${probeMs} ms)` : 'off'}`,
     );
     const spoken = calls * turnsPerCall;
     console.log(

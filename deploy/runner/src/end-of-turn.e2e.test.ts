@@ -86,7 +86,7 @@ beforeAll(async () => {
   });
   withRules = callWithPause('eotrules', true);
   fixed = callWithPause('eotfixed', false);
-  // A 500 ms pause inside a fixed 900 ms end of turn: probed at 200 ms, the probe's answer is in
+  // A 500 ms pause inside a fixed 900 ms end of turn: probed at 150 ms, the probe's answer is in
   // (100 ms) well before the caller reads on, and the pause is far from ending the turn. Where the
   // VAD hears the pause begin and end moves with the 100 ms frames against its 32 ms windows, so
   // both margins are wide (a 350 ms pause in a 500 ms end of turn failed 2 runs in 5).

@@ -59,7 +59,7 @@ export const turnConfigSchema = z.object({
    */
   bargeInDecisionMs: z.number().int().min(200).max(5000).default(1500),
   /**
-   * Completeness-aware end of turn (off by default: not yet measured by a bench). At a short pause
+   * Completeness-aware end of turn (off by default: its voice-to-voice goal is not met yet). At a short pause
    * (`probeSilenceMs`) STT asks for the transcript so far; rules over it (English, Hindi) end a
    * finished sentence after `minSilenceMs` and wait `maxSilenceMs` for a visibly unfinished one
    * ("… and", "my number is", a half-read number, "… aur", "mera number"); otherwise
@@ -70,16 +70,18 @@ export const turnConfigSchema = z.object({
       enabled: z.boolean().default(false),
       minSilenceMs: z.number().int().min(100).max(5000).default(300),
       maxSilenceMs: z.number().int().min(100).max(5000).default(1200),
-      probeSilenceMs: z.number().int().min(100).max(1000).default(200),
+      probeSilenceMs: z.number().int().min(100).max(1000).default(150),
     })
     .prefault({}),
   /**
-   * Speculative answer (off by default): at the pause probe (`completeness.probeSilenceMs`, probed
-   * whether or not `completeness.enabled`) the LLM starts on the transcript so far; what it streams
-   * is held, never spoken nor in the history, until the end of the turn confirms the same text, and
-   * its request is aborted when the caller speaks on. Costs extra model requests when callers pause.
+   * Speculative answer (on by default: docs/benchmarks.md, "Speculative answer"): at the pause
+   * probe (`completeness.probeSilenceMs`, probed whether or not `completeness.enabled`) the LLM
+   * starts on the transcript so far; what it streams is held, never spoken nor in the history,
+   * until the end of the turn confirms the same text, and its request is aborted when the caller
+   * speaks on. Costs an extra model request when a caller pauses long enough for the probe's answer
+   * and then speaks on.
    */
-  speculate: z.boolean().default(false),
+  speculate: z.boolean().default(true),
 });
 
 /** An HTTP tool the model may call: POST JSON arguments to `url`, the JSON answer goes back to the model. */

@@ -40,6 +40,9 @@ function descriptor(sampleRate: 8000 | 16000, agent: Record<string, unknown> = {
       name: 'A',
       prompt: 'p',
       stt: { model: 'saarika:v2.5', language: 'hi-IN' },
+      // These tests follow an utterance's events exactly; speculation (on by default) adds a
+      // speech.tentative at each pause and is tested on its own below.
+      turn: { speculate: false },
       ...agent,
     }),
   };
@@ -188,7 +191,7 @@ describe('the STT stage', () => {
       const fake = new FakeStt({ transcripts: ['my number is', 'nine eight seven'] });
       const call = descriptor(16000, { turn: { speculate: true } });
       await withCall(fake, {}, call, async (port) => {
-        // A 300 ms pause between the words: probed at 200 ms, shorter than the fixed 500 ms end of turn.
+        // A 300 ms pause between the words: probed at 150 ms, shorter than the fixed 500 ms end of turn.
         const { pcm } = await loadSpeechFixture('goforward', 16000);
         const speech = pcm.subarray(0.46 * 32000, 2.11 * 32000);
         publishAudio(

@@ -51,6 +51,8 @@ describe('stt service on NATS', () => {
         name: 'A',
         prompt: 'p',
         stt: { model: 'saarika:v2.5', language: 'hi-IN' },
+        // The exact events of one utterance: without speculation's speech.tentative at the pause.
+        turn: { speculate: false },
       }),
     };
     const speech = bus.subscribeEvents(callId, 'speech');

@@ -1,4 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { agentConfigSchema, numberKey, type AgentConfig, type AgentConfigInput } from '@audexly/protocol';
 import { BUCKETS, openBucket, type Bus } from '@audexly/bus';
 
@@ -9,6 +12,13 @@ export interface TestAgent {
   number: string;
   /** Removes the agent and its number from KV. */
   remove(): Promise<void>;
+}
+
+/** A JSON file with an agent, for the gateway's `AGENT_FILE` (the agent of calls to unrouted numbers). */
+export function defaultAgentFile(input: AgentConfigInput): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'audexly-agent-')), 'agent.json');
+  writeFileSync(file, JSON.stringify(agentConfigSchema.parse(input)));
+  return file;
 }
 
 /**
