@@ -9,7 +9,7 @@ import { startFakeOpenAI, startFakeSarvam, speechFixture, type FakeOpenAI, type 
 import { startApi } from '@audexly/api';
 import { startGateway } from '@audexly/gateway';
 import { ROOT, StageCluster } from '../../bench/src/stage-cluster.js';
-import { defaultAgentFile } from './test/test-agents.js';
+import { nonSpeculatingAgentFile } from './test/test-agents.js';
 
 /**
  * Failover end to end: two instances of each stage as separate processes (the built services),
@@ -49,15 +49,7 @@ beforeAll(async () => {
     OPENAI_API_KEY: 'fo-openai',
     OPENAI_BASE_URL: openai.url,
     CLAIM_SUBJECT_PREFIX: `failover.${run}`,
-    // The fake Sarvam tells the turns apart by their audio's length, which a pause probe would cut
-    // into pieces: speculation (on by default) is off for this agent.
-    AGENT_FILE: defaultAgentFile({
-      id: 'default',
-      name: 'Default',
-      prompt: 'You are a phone assistant.',
-      greeting: 'Hello, how can I help?',
-      turn: { speculate: false },
-    }),
+    AGENT_FILE: nonSpeculatingAgentFile(),
     LOG_LEVEL: 'warn',
   };
   bus = await connectBus({ servers: NATS_URL, name: 'failover-test', log });

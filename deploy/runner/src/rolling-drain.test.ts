@@ -10,7 +10,7 @@ import { startApi } from '@audexly/api';
 import { startGateway } from '@audexly/gateway';
 import { ROOT, StageCluster } from '../../bench/src/stage-cluster.js';
 import { waitForRecord } from './test/call-records.js';
-import { defaultAgentFile } from './test/test-agents.js';
+import { nonSpeculatingAgentFile } from './test/test-agents.js';
 
 /**
  * A rolling restart where every drain runs out: two instances of each stage as processes (the
@@ -54,15 +54,7 @@ beforeAll(async () => {
     OPENAI_API_KEY: 'rd-openai',
     OPENAI_BASE_URL: openai.url,
     CLAIM_SUBJECT_PREFIX: `drain.${run}`,
-    // The fake Sarvam tells the turns apart by their audio's length, which a pause probe would cut
-    // into pieces: speculation (on by default) is off for this agent.
-    AGENT_FILE: defaultAgentFile({
-      id: 'default',
-      name: 'Default',
-      prompt: 'You are a phone assistant.',
-      greeting: 'Hello, how can I help?',
-      turn: { speculate: false },
-    }),
+    AGENT_FILE: nonSpeculatingAgentFile(),
     DRAIN_TIMEOUT_MS: String(DRAIN_TIMEOUT_MS),
     LOG_LEVEL: 'warn',
   };

@@ -35,4 +35,3 @@ export { applyRetention, RETAINED_STREAMS, type RetentionOptions } from './reten
 export { injectTrace, extractTrace } from './trace-context.js';
 export { audioCaptureAnswers, purgeCallMessages, streamState, type StreamState } from './jetstream-admin.js';
 export { readCallsInProgress } from './recent-lifecycle.js';
-export { sequenceAt } from './ordered-read.js';

@@ -11,6 +11,13 @@ function tentative(t: TestCall, utterance: number, text: string): void {
   t.port.send('speech', { type: 'speech.tentative', utterance, text });
 }
 
+/** The greeting has been said and the caller has started utterance 1. */
+async function callerSpeaking(t: TestCall): Promise<void> {
+  t.started();
+  await t.doneOf(0);
+  t.port.send('speech', { type: 'speech.started', utterance: 1, speechStartMs: 0 });
+}
+
 /** Polls `condition` (the model's requests are not events the call port can wait on). */
 async function eventually(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -23,9 +30,7 @@ describe('speculative answers (turn.speculate)', () => {
   it('starts the model at the pause, publishes nothing until the same final, and answers with that one request', async () => {
     const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 2 });
     await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
-      t.started();
-      await t.doneOf(0);
-      t.port.send('speech', { type: 'speech.started', utterance: 1, speechStartMs: 0 });
+      await callerSpeaking(t);
       tentative(t, 1, 'Please cancel my booking.');
       await eventually(() => fake.requests.length === 1);
       await new Promise((r) => setTimeout(r, 60));
@@ -45,9 +50,7 @@ describe('speculative answers (turn.speculate)', () => {
   it('when the caller speaks on, aborts the request; the turn gets its own, and the history one user message', async () => {
     const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 20 });
     await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
-      t.started();
-      await t.doneOf(0);
-      t.port.send('speech', { type: 'speech.started', utterance: 1, speechStartMs: 0 });
+      await callerSpeaking(t);
       tentative(t, 1, 'my number is');
       await eventually(() => fake.requests.length === 1);
       t.port.send('speech', { type: 'speech.resumed', utterance: 1 });
@@ -68,9 +71,7 @@ describe('speculative answers (turn.speculate)', () => {
   it('a final with other words than the speculation aborts it and asks the model afresh', async () => {
     const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 20 });
     await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
-      t.started();
-      await t.doneOf(0);
-      t.port.send('speech', { type: 'speech.started', utterance: 1, speechStartMs: 0 });
+      await callerSpeaking(t);
       tentative(t, 1, 'I want to');
       await eventually(() => fake.requests.length === 1);
       t.speech(1, 'I want to cancel it.');
@@ -122,9 +123,7 @@ describe('speculative answers (turn.speculate)', () => {
       let callId = '';
       await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
         callId = t.call.callId;
-        t.started();
-        await t.doneOf(0);
-        t.port.send('speech', { type: 'speech.started', utterance: 1, speechStartMs: 0 });
+        await callerSpeaking(t);
         tentative(t, 1, 'my number is');
         await eventually(() => fake.requests.length === 1);
         t.port.send('speech', { type: 'speech.resumed', utterance: 1 });

@@ -15,12 +15,7 @@ export function traceLlmTurn(
   work: () => Promise<void>,
 ): Promise<void> {
   if (!tracingEnabled()) return work();
-  const span = startCallStageSpan('llm.turn', callId, turn, {
-    agentId: agent.id,
-    language: agent.language,
-    'gen_ai.system': 'openai',
-    'gen_ai.request.model': agent.llm.model,
-  });
+  const span = startCallStageSpan('llm.turn', callId, turn, modelAttributes(agent));
   return withSpan(span, work).finally(() => span.end());
 }
 
@@ -41,15 +36,20 @@ export function traceSpeculation(
     void speculate();
     return;
   }
-  const span = startCallStageSpan('llm.speculation', callId, utterance, {
+  const span = startCallStageSpan('llm.speculation', callId, utterance, modelAttributes(agent));
+  void withSpan(span, speculate)
+    .then((used) => span.setAttribute('audexly.llm.speculation', used ? 'used' : 'aborted'))
+    .finally(() => span.end());
+}
+
+/** The agent and model an LLM span is about. */
+function modelAttributes(agent: AgentConfig) {
+  return {
     agentId: agent.id,
     language: agent.language,
     'gen_ai.system': 'openai',
     'gen_ai.request.model': agent.llm.model,
-  });
-  void withSpan(span, speculate)
-    .then((used) => span.setAttribute('audexly.llm.speculation', used ? 'used' : 'aborted'))
-    .finally(() => span.end());
+  };
 }
 
 const totals = new WeakMap<Span, { rounds: number; input: number; output: number }>();

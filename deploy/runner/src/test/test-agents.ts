@@ -22,6 +22,20 @@ export function defaultAgentFile(input: AgentConfigInput): string {
 }
 
 /**
+ * `AGENT_FILE` for tests whose fake Sarvam tells the caller's turns apart by their audio's length:
+ * a pause probe would cut an utterance into pieces, so this agent does not speculate (on by default).
+ */
+export function nonSpeculatingAgentFile(): string {
+  return defaultAgentFile({
+    id: 'default',
+    name: 'Default',
+    prompt: 'You are a phone assistant.',
+    greeting: 'Hello, how can I help?',
+    turn: { speculate: false },
+  });
+}
+
+/**
  * Stores an agent in KV `agents` and routes a fresh random number to it in KV `numbers`, the way
  * the api does: the gateway then picks this agent for calls to that number.
  */
