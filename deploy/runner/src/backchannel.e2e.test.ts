@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCallEvents } from '@audexly/bus';
-import type { AgentConfigInput, AnyEvent, CallRecord, ReplySegment } from '@audexly/protocol';
+import type { AgentConfigInput, AnyEvent, CallRecord, ReplySegment, SegmentPlayed } from '@audexly/protocol';
 import { simulateCall, type SimulateCallOptions, type SimulatedCall } from '@audexly/simulator';
 import {
   fixtureTranscripts,
@@ -102,6 +102,15 @@ const segmentsOf = (events: AnyEvent[], turn: number) =>
     .sort((a, b) => a.segment - b.segment);
 const marksOf = (call: SimulatedCall, turn: number) => call.markEchoes.filter((m) => m.name.startsWith(`t${turn}s`));
 
+const segmentsPlayed = (events: AnyEvent[]) =>
+  events.filter((e): e is SegmentPlayed => e.type === 'playback.segment-played');
+
+/** Agent audio the caller received beyond what the played segments hold: what was played twice, ms. */
+const replayedMs = ({ call, events }: Pick<Outcome, 'call' | 'events'>): number => {
+  const received = call.mediaLog.reduce((sum, m) => sum + m.ms, 0);
+  return received - segmentsPlayed(events).reduce((sum, e) => sum + e.audioMs, 0);
+};
+
 const scenarios: Record<string, () => Promise<Outcome>> = {};
 
 beforeAll(async () => {
@@ -124,13 +133,15 @@ beforeAll(async () => {
     expectAnswer: answer,
   });
   const go = { audio: speechFixture('goforward', 8000) };
-  const [en, hi, cough, real] = await Promise.all([
+  const [en, sentence, hi, cough, real] = await Promise.all([
     agentFor('bcen'),
+    agentFor('bcsent', { turn: { bargeInMode: 'pause', resumeFrom: 'sentence' } }),
     agentFor('bchi', { language: 'hi-IN', stt: { language: 'hi-IN' } }),
     agentFor('bccough'),
     agentFor('bcreal'),
   ]);
   scenarios.en = launch(() => runCall(en, 'bcen', { turns: [go, interruption('cards-001', false)] }));
+  scenarios.sentence = launch(() => runCall(sentence, 'bcsent', { turns: [go, interruption('cards-001', false)] }));
   scenarios.hi = launch(() => runCall(hi, 'bchi', { turns: [go, interruption('cards-003', false)] }));
   scenarios.cough = launch(() => runCall(cough, 'bccough', { turns: [go, interruption('cards-004', false)] }));
   scenarios.real = launch(() =>
@@ -170,9 +181,39 @@ describe('barge-in decided by the transcript (bargeInMode pause)', () => {
       expect(chat).toHaveLength(1);
       expect(chat[0]!).toMatchObject({ completed: true, closedByClient: false });
       expect(events.some((e) => e.type === 'reply.segment' && e.turn === 2)).toBe(false);
+      // It went on where it paused: nothing was played twice.
+      expect(resumed).toMatchObject({ from: 'pause' });
+      expect(Math.abs(replayedMs({ call, events }))).toBeLessThan(1);
     },
     60_000,
   );
+
+  it('with resumeFrom "sentence", a backchannel makes the agent say its sentence again from the start', async () => {
+    const outcome = await scenarios.sentence!();
+    const { call, events, chat } = outcome;
+    expect(call.violations).toEqual([]);
+    expect(call.turns[1]!.spokeOverAgent).toBe(true);
+    expect(call.clears).toBe(0);
+    expect(events.find((e) => e.type === 'playback.resumed')).toMatchObject({
+      turn: 1,
+      utterance: 2,
+      reason: 'backchannel',
+      from: 'sentence',
+    });
+    // Every sentence heard in full, the model asked once; the part of the sentence heard before the
+    // pause was played again (more than nothing, less than the whole sentence).
+    const published = segmentsOf(events, 1);
+    expect(marksOf(call, 1).map((m) => m.name)).toEqual(published.map((s) => `t1s${s.segment}`));
+    expect(chat).toHaveLength(1);
+    const longest = Math.max(
+      ...segmentsPlayed(events)
+        .filter((e) => e.turn === 1)
+        .map((e) => e.audioMs),
+    );
+    const replayed = replayedMs(outcome);
+    expect(replayed).toBeGreaterThan(0);
+    expect(replayed).toBeLessThanOrEqual(longest);
+  }, 60_000);
 
   it('a real interruption is cut: clear once its transcript is known, answered, history holds only what was heard', async () => {
     const { call, events, chat } = await scenarios.real!();

@@ -48,6 +48,11 @@ export const turnConfigSchema = z.object({
    */
   bargeInMode: z.enum(['clear', 'pause']).default('clear'),
   /**
+   * `pause` mode: where the agent picks up after a backchannel or a cough. `pause`: where it
+   * stopped. `sentence`: at the start of the sentence it was saying (the caller hears it whole).
+   */
+  resumeFrom: z.enum(['pause', 'sentence']).default('pause'),
+  /**
    * Words that are only acknowledgment (matched whole, case-insensitive, punctuation ignored; a
    * phrase may have several words). null: the built-in English and Hindi lists (Latin and
    * Devanagari), e.g. "ok", "yeah", "uh-huh", "haan", "achha", "theek hai", "हाँ", "ठीक है".

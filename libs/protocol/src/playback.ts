@@ -52,6 +52,8 @@ export const playbackResumedSchema = z.object({
   reason: z.enum(['backchannel', 'noise', 'timeout']),
   /** How long the agent was paused, ms. */
   pausedMs: z.number().nonnegative(),
+  /** Where it picked up: where it paused, or the start of the sentence it was in (`turn.resumeFrom`). */
+  from: z.enum(['pause', 'sentence']).default('pause'),
 });
 
 export const playbackEventSchema = z.discriminatedUnion('type', [

@@ -180,6 +180,9 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     await page.locator('input[name="turn.completeness.enabled"]').check();
     await page.locator('input[name="turn.speculate"]').check();
     await page.locator('input[name="turn.completeness.probeSilenceMs"]').fill('150');
+    // Barge-in by the words, the agent taking its sentence again after a backchannel.
+    await page.locator('select[name="turn.bargeInMode"]').selectOption('pause');
+    await page.locator('select[name="turn.resumeFrom"]').selectOption('sentence');
 
     await page.getByRole('button', { name: 'Create agent' }).first().click();
     await page.waitForURL(/#\/agents\/ag_[A-Za-z0-9_-]+$/);
@@ -191,13 +194,23 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
       prompt: string;
       tts: { model: string; speaker: string; pace: number };
       tools: { transferNumber: string | null };
-      turn: { speculate: boolean; completeness: { enabled: boolean; probeSilenceMs: number } };
+      turn: {
+        speculate: boolean;
+        bargeInMode: string;
+        resumeFrom: string;
+        completeness: { enabled: boolean; probeSilenceMs: number };
+      };
     }>(`/api/v1/agents/${agentId}`);
     expect(stored.name).toBe(agentName);
     expect(stored.prompt).toContain('Audexly Motors');
     expect(stored.tts).toMatchObject({ model: 'bulbul:v3', speaker: 'priya', pace: 1.5 });
     expect(stored.tools.transferNumber).toBe('+919876543210');
-    expect(stored.turn).toMatchObject({ speculate: true, completeness: { enabled: true, probeSilenceMs: 150 } });
+    expect(stored.turn).toMatchObject({
+      speculate: true,
+      bargeInMode: 'pause',
+      resumeFrom: 'sentence',
+      completeness: { enabled: true, probeSilenceMs: 150 },
+    });
     await page.screenshot({ path: '/tmp/dashboard-agent.png', fullPage: true });
     await go('Agents');
     await page.locator('table tbody tr', { hasText: agentName }).waitFor();

@@ -337,6 +337,7 @@ export class CallSession {
       bargeIn: settings.bargeIn && descriptor.agent.turn.bargeIn,
       bargeInMode: descriptor.agent.turn.bargeInMode,
       bargeInDecisionMs: descriptor.agent.turn.bargeInDecisionMs,
+      resumeFrom: descriptor.agent.turn.resumeFrom,
     });
     const ending = new CallEnding({
       speech,

@@ -67,6 +67,7 @@ export class Pacer<M> {
   private dueAt: number | null = null;
   private stopped = false;
   private paused = false;
+  private lastSent: M | null = null;
 
   constructor(private readonly options: PacerOptions<M>) {
     this.clock = options.clock ?? systemClock;
@@ -98,6 +99,28 @@ export class Pacer<M> {
     if (this.timer === null) this.pump();
   }
 
+  /** The meta of the last media sent: what the caller is hearing, or last heard. */
+  get lastSentMeta(): M | null {
+    return this.lastSent;
+  }
+
+  /**
+   * Takes out the queued items that `match` (what {@link unshift} then puts back in front).
+   * Does not send anything.
+   */
+  take(match: (item: PacedItem<M>) => boolean): PacedItem<M>[] {
+    const taken = this.queue.filter(match);
+    if (taken.length > 0) this.queue.splice(0, this.queue.length, ...this.queue.filter((item) => !match(item)));
+    return taken;
+  }
+
+  /** Puts `items` in front of everything queued, in their order (to play a stretch again). */
+  unshift(items: PacedItem<M>[]): void {
+    if (this.stopped || items.length === 0) return;
+    this.queue.unshift(...items);
+    if (this.timer === null && !this.paused) this.pump();
+  }
+
   get isPaused(): boolean {
     return this.paused;
   }
@@ -120,6 +143,7 @@ export class Pacer<M> {
   /** Drops queued items and forgets audio buffered at Exotel (after sending `clear`). */
   clear(): PacedItem<M>[] {
     const dropped = this.queue.splice(0, this.queue.length);
+    this.lastSent = null;
     this.cancelTimer();
     this.playEnd = Math.min(this.playEnd, this.clock.now());
     return dropped;
@@ -161,6 +185,7 @@ export class Pacer<M> {
       this.queue.shift();
       const playAt = Math.max(now, this.playEnd);
       this.playEnd = playAt + durationMs;
+      this.lastSent = item.meta;
       this.options.sendMedia(item, { playAt, durationMs, late, lateByMs });
     }
   }

@@ -61,4 +61,46 @@ describe('agent playout', () => {
     expect(playout.audio(3, 0, Buffer.alloc(1600), true)).toBe(true);
     expect(out.at(-2)).toBe('m3.0:1600');
   });
+
+  it('restarting a segment sends it again from its first chunk, then the rest of the turn, each mark once', () => {
+    const out: string[] = [];
+    const playout = new AgentPlayout({
+      sampleRate: 8000,
+      clock,
+      sink: {
+        media: (pcm, ref) => out.push(`m${ref.turn}.${ref.segment}#${pcm[0]}`),
+        mark: (name) => out.push(`mark:${name}`),
+      },
+    });
+    // Segment 0: four 100 ms chunks marked 1..4; segments 1-4 (all queued behind it, as TTS runs
+    // ahead of real time): one chunk each, marked 11..14.
+    for (let i = 1; i <= 4; i++) playout.audio(4, 0, Buffer.alloc(1600, i), i === 4);
+    for (let s = 1; s <= 4; s++) playout.audio(4, s, Buffer.alloc(1600, 10 + s), true);
+    vi.advanceTimersByTime(120);
+    playout.pause();
+    const sentBeforePause = out.length;
+    expect(out).toEqual(['m4.0#1', 'm4.0#2', 'm4.0#3']);
+    expect(playout.restartSegment()).toEqual({ turn: 4, segment: 0 });
+    vi.advanceTimersByTime(1000);
+    expect(out.length).toBe(sentBeforePause); // nothing goes out while paused
+    playout.resume();
+    vi.advanceTimersByTime(2000);
+    expect(out.slice(sentBeforePause)).toEqual([
+      'm4.0#1',
+      'm4.0#2',
+      'm4.0#3',
+      'm4.0#4',
+      'mark:t4s0',
+      ...[1, 2, 3, 4].flatMap((s) => [`m4.${s}#${10 + s}`, `mark:t4s${s}`]),
+    ]);
+  });
+
+  it('restarting before anything was sent, or after an interruption, restarts nothing', () => {
+    const { playout } = setup();
+    expect(playout.restartSegment()).toBeNull();
+    playout.audio(5, 0, Buffer.alloc(1600), true);
+    vi.advanceTimersByTime(50);
+    playout.interrupt(null);
+    expect(playout.restartSegment()).toBeNull();
+  });
 });

@@ -45,6 +45,11 @@ export class AgentPlayout {
   /** Segments already played out; late duplicates of their audio are ignored. */
   private readonly finished = new Set<string>();
   private readonly bytesPerMs: number;
+  /**
+   * The audio given to the pacer of the segment being heard and those queued behind it (the same
+   * buffers the pacer holds), to play one again from its start.
+   */
+  private readonly given = new Map<string, { ref: SegmentRef; audio: Buffer[] }>();
 
   constructor(private readonly options: PlayoutOptions) {
     this.bytesPerMs = (options.sampleRate * 2) / 1000;
@@ -64,7 +69,7 @@ export class AgentPlayout {
    */
   audio(turn: number, segment: number, pcm: Uint8Array, last: boolean): boolean {
     if (turn <= this.cancelledThrough) return false;
-    const key = `${turn}:${segment}`;
+    const key = segmentKey({ turn, segment });
     if (this.finished.has(key)) return false;
     let seg = this.segments.find((s) => s.key === key);
     if (!seg) {
@@ -87,7 +92,7 @@ export class AgentPlayout {
     }
     for (const chunk of chunks) seg.bytes += chunk.byteLength;
     if (seg === this.segments[0]) {
-      for (const chunk of chunks) this.pacer.enqueue({ kind: 'media', pcm: chunk, meta: { turn, segment } });
+      for (const chunk of chunks) this.give(seg, chunk);
       this.advance();
     } else {
       seg.waiting.push(...chunks);
@@ -108,9 +113,7 @@ export class AgentPlayout {
       seg.ended = true;
       ended++;
       for (const chunk of chunks) seg.bytes += chunk.byteLength;
-      if (seg === this.segments[0])
-        for (const chunk of chunks)
-          this.pacer.enqueue({ kind: 'media', pcm: chunk, meta: { turn: seg.turn, segment: seg.segment } });
+      if (seg === this.segments[0]) for (const chunk of chunks) this.give(seg, chunk);
       else seg.waiting.push(...chunks);
     }
     this.advance();
@@ -132,6 +135,7 @@ export class AgentPlayout {
     const target = turn ?? current;
     this.pacer.clear();
     this.segments.length = 0;
+    this.given.clear();
     this.marks.dropPending();
     if (target === null) return null;
     this.cancelledThrough = Math.max(this.cancelledThrough, target);
@@ -146,6 +150,23 @@ export class AgentPlayout {
   /** Feeds audio again from where {@link pause} stopped. */
   resume(): void {
     this.pacer.resume();
+  }
+
+  /**
+   * Puts the segment the caller was hearing (the one of the last chunk sent) back at its start:
+   * its audio is sent again from the first chunk, then the rest as before. Nothing is sent while
+   * paused. Returns that segment, or null when nothing was sent yet.
+   */
+  restartSegment(): SegmentRef | null {
+    const ref = this.pacer.lastSentMeta;
+    const audio = ref ? this.given.get(segmentKey(ref))?.audio : undefined;
+    if (!ref || !audio) return null;
+    const same = (item: { meta: SegmentRef }): boolean =>
+      item.meta.turn === ref.turn && item.meta.segment === ref.segment;
+    // What is still queued of it: its mark comes back after the audio (a mark already sent is not repeated).
+    const marks = this.pacer.take(same).filter((item) => item.kind === 'mark');
+    this.pacer.unshift([...audio.map((pcm) => ({ kind: 'media' as const, pcm, meta: ref })), ...marks]);
+    return ref;
   }
 
   /** The turn being played or waiting to play, if any. */
@@ -170,6 +191,22 @@ export class AgentPlayout {
 
   private playingTurn: number | null = null;
 
+  /** Queues one chunk of the playing segment, keeping it to play again ({@link restartSegment}). */
+  private give(seg: Segment, chunk: Buffer): void {
+    const ref = { turn: seg.turn, segment: seg.segment };
+    const key = segmentKey(ref);
+    let given = this.given.get(key);
+    if (!given) {
+      given = { ref, audio: [] };
+      this.given.set(key, given);
+      // Segments before the one being heard will not be played again.
+      const heard = this.pacer.lastSentMeta;
+      if (heard) for (const [old, g] of this.given) if (compare(g.ref, heard) < 0) this.given.delete(old);
+    }
+    given.audio.push(chunk);
+    this.pacer.enqueue({ kind: 'media', pcm: chunk, meta: ref });
+  }
+
   private insert(seg: Segment): void {
     // The first segment is playing; the others wait sorted by (turn, segment).
     let i = this.segments.length;
@@ -189,12 +226,15 @@ export class AgentPlayout {
       const next = this.segments[0];
       if (next) {
         this.playingTurn = next.turn;
-        for (const chunk of next.waiting)
-          this.pacer.enqueue({ kind: 'media', pcm: chunk, meta: { turn: next.turn, segment: next.segment } });
+        for (const chunk of next.waiting) this.give(next, chunk);
         next.waiting = [];
       }
     }
   }
+}
+
+function segmentKey(ref: SegmentRef): string {
+  return `${ref.turn}:${ref.segment}`;
 }
 
 function compare(a: SegmentRef, b: SegmentRef): number {

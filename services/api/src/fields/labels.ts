@@ -34,6 +34,7 @@ export const AGENT_LABELS = {
   'turn.minSpeechMs': 'Shortest speech',
   'turn.bargeIn': 'Barge-in',
   'turn.bargeInMode': 'Barge-in mode',
+  'turn.resumeFrom': 'After a pause, go on from',
   'turn.backchannelWords': 'Acknowledgment words',
   'turn.backchannelWords[]': 'Acknowledgment word {n}',
   'turn.bargeInDecisionMs': 'Longest barge-in pause',

@@ -9,7 +9,9 @@ import { CallTimeline } from './call-timeline.js';
 import type { ExotelSocket } from './exotel-socket.js';
 
 /** The agent's speech on fake ports: what went to Exotel, and what was published. */
-function setup(options: { bargeIn?: boolean; bargeInMode?: 'clear' | 'pause' } = {}) {
+function setup(
+  options: { bargeIn?: boolean; bargeInMode?: 'clear' | 'pause'; resumeFrom?: 'pause' | 'sentence' } = {},
+) {
   const exotel: string[] = [];
   const events: { type: string; [k: string]: unknown }[] = [];
   const sent: number[] = [];
@@ -36,6 +38,7 @@ function setup(options: { bargeIn?: boolean; bargeInMode?: 'clear' | 'pause' } =
     bargeIn: options.bargeIn ?? true,
     bargeInMode: options.bargeInMode ?? 'clear',
     bargeInDecisionMs: 1500,
+    resumeFrom: options.resumeFrom ?? 'pause',
   });
   return { speech, exotel, events, sent };
 }
@@ -156,10 +159,38 @@ describe('AgentSpeech', () => {
           utterance: 3,
           reason: verdict,
           pausedMs: 600,
+          from: 'pause',
         });
         expect(events.some((e) => e.type === 'control.interrupt' || e.type === 'playback.interrupted')).toBe(false);
       },
     );
+
+    it('with resumeFrom "sentence", a backchannel replays the sentence from its start, then the rest', () => {
+      const t = setup({ bargeInMode: 'pause', resumeFrom: 'sentence' });
+      t.speech.receive(audio(2, 0, 2000, true));
+      t.speech.receive(audio(2, 1, 500, true));
+      vi.advanceTimersByTime(300);
+      t.speech.callerStartedSpeaking(3);
+      const heardBefore = t.exotel.length;
+      expect(heardBefore).toBeGreaterThan(0);
+      vi.advanceTimersByTime(600);
+      t.speech.callerSpeechEnded(3, 900);
+      t.speech.callerUtteranceDecided(3, 'backchannel');
+      vi.advanceTimersByTime(5000);
+      // The caller heard `heardBefore` chunks of sentence 0, then all 20 of it, its mark, then sentence 1.
+      expect(t.exotel).toEqual([
+        ...Array<string>(heardBefore + 20).fill('media'),
+        'mark',
+        ...Array<string>(5).fill('media'),
+        'mark',
+      ]);
+      expect(t.events.find((e) => e.type === 'playback.resumed')).toMatchObject({
+        turn: 2,
+        reason: 'backchannel',
+        from: 'sentence',
+      });
+      expect(t.exotel).not.toContain('clear');
+    });
 
     it('a transcript with other words clears the turn as a barge-in', () => {
       const { speech, exotel, events } = pausedAt300();

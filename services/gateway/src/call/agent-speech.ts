@@ -34,6 +34,8 @@ export interface AgentSpeechOptions {
    */
   bargeInMode?: 'clear' | 'pause';
   bargeInDecisionMs?: number;
+  /** `pause` mode: a resumed agent plays on where it paused (default), or from its sentence's start. */
+  resumeFrom?: 'pause' | 'sentence';
 }
 
 export class AgentSpeech {
@@ -59,9 +61,14 @@ export class AgentSpeech {
                 options.log.info({ turn, utterance }, 'agent paused: caller speaks over it');
               },
               resume: (turn, utterance, reason, pausedMs) => {
+                const restarted = options.resumeFrom === 'sentence' ? this.playout.restartSegment() : null;
+                const from = restarted ? 'sentence' : 'pause';
                 this.playout.resume();
-                options.bus.publish('playback', { type: 'playback.resumed', turn, utterance, reason, pausedMs });
-                options.log.info({ turn, utterance, reason, pausedMs: Math.round(pausedMs) }, 'agent resumed');
+                options.bus.publish('playback', { type: 'playback.resumed', turn, utterance, reason, pausedMs, from });
+                options.log.info(
+                  { turn, utterance, reason, pausedMs: Math.round(pausedMs), from, segment: restarted?.segment },
+                  'agent resumed',
+                );
               },
               interrupt: (turn, utterance) => {
                 options.log.info({ turn, utterance }, 'barge-in');

@@ -110,6 +110,7 @@ export function TurnFields(props: { turn: Turn; problems: readonly FieldProblem[
         >
           <select
             class="input"
+            name="turn.bargeInMode"
             value={turn.bargeInMode ?? 'clear'}
             onChange={(e) => set({ bargeInMode: e.currentTarget.value === 'pause' ? 'pause' : 'clear' })}
           >
@@ -117,6 +118,23 @@ export function TurnFields(props: { turn: Turn; problems: readonly FieldProblem[
             <option value="pause">Pause, then decide by the words</option>
           </select>
         </Field>
+        {turn.bargeInMode === 'pause' && (
+          <Field
+            label={label('turn.resumeFrom')}
+            hint="Where the agent picks up after “ok”, “haan” or a cough."
+            error={at('turn.resumeFrom')}
+          >
+            <select
+              class="input"
+              name="turn.resumeFrom"
+              value={turn.resumeFrom ?? 'pause'}
+              onChange={(e) => set({ resumeFrom: e.currentTarget.value === 'sentence' ? 'sentence' : 'pause' })}
+            >
+              <option value="pause">Where it paused</option>
+              <option value="sentence">The start of its sentence</option>
+            </select>
+          </Field>
+        )}
       </div>
     </Card>
   );
