@@ -1,7 +1,7 @@
 /**
- * Sarvam's error shapes (reference A0 "Errors (REST)", A2 and A4 server messages): REST bodies carry
- * a string `code` named after the status; STT socket errors a string `code`; TTS socket errors an
- * integer `code` (the HTTP status).
+ * Sarvam's error shapes (reference A0 "Errors (REST)", A2, A2b and A4 server messages): REST bodies
+ * carry a string `code` named after the status; STT socket errors a string `code`; realtime STT
+ * socket errors a string `code` and `is_fatal`; TTS socket errors an integer `code` (the HTTP status).
  */
 
 /** Sarvam's `error.code` for an HTTP status (reference A0, table of `error.code`). */
@@ -40,4 +40,47 @@ export function ttsSocketError(
   requestId: string,
 ): { type: 'error'; data: { message: string; code: number; details: Record<string, never>; request_id: string } } {
   return { type: 'error', data: { message, code: status, details: {}, request_id: requestId } };
+}
+
+/** A realtime STT socket error (SDK `RealtimeError`); `statusCode` only on fatal ones, as documented. */
+export interface RealtimeErrorMessage {
+  event: 'error';
+  code: string;
+  is_fatal: boolean;
+  message: string;
+  status_code?: number;
+}
+
+/**
+ * `{"event":"error","code","is_fatal","message"}`. The non-fatal codes are the fake's: Sarvam
+ * documents only `invalid_config` (a refused `config.update`); the fake says `invalid_request` for a
+ * message it cannot take.
+ */
+export function realtimeSocketError(
+  code: string,
+  message: string,
+  fatal?: { statusCode: number },
+): RealtimeErrorMessage {
+  return {
+    event: 'error',
+    code,
+    is_fatal: fatal !== undefined,
+    message,
+    ...(fatal ? { status_code: fatal.statusCode } : {}),
+  };
+}
+
+/** The most a WebSocket close reason may take (RFC 6455: a 125-byte control payload less the code). */
+export const CLOSE_REASON_MAX_BYTES = 123;
+
+/** `text` cut to {@link CLOSE_REASON_MAX_BYTES} of UTF-8, at a character boundary. */
+export function closeReason(text: string): string {
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > CLOSE_REASON_MAX_BYTES) break;
+    end += char.length;
+  }
+  return text.slice(0, end);
 }

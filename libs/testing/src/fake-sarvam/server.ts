@@ -7,10 +7,12 @@ import { apiKeyOf, invalidKeyBody } from './auth.js';
 import { restErrorBody } from './errors.js';
 import { handleRest } from './rest.js';
 import { FakeSarvamState } from './state.js';
+import { refuseSttRealtimeSocket, serveSttRealtimeSocket } from './stt-realtime-ws.js';
 import { serveSttSocket } from './stt-ws.js';
 import { serveTtsSocket } from './tts-ws.js';
 import type { FakeSarvamOptions, SarvamEndpoint, SarvamFailure, SarvamRequestLog } from './types.js';
 import { checkSttSocketQuery } from './validate-stt.js';
+import { checkSttRealtimeQuery } from './validate-stt-realtime.js';
 import { checkTtsSocketQuery } from './validate-tts.js';
 
 /** A running fake Sarvam API on loopback. */
@@ -27,10 +29,10 @@ export interface FakeSarvam {
 }
 
 /**
- * Starts a faithful fake of Sarvam's STT and TTS APIs (REST and WebSocket) on one port: it refuses
- * what the real service refuses (the catalogue in `@audexly/protocol`), segments streamed speech
- * with its own VAD, and speaks real synthetic speech (espeak-ng) for TTS. Options and failures:
- * `types.ts`.
+ * Starts a faithful fake of Sarvam's STT and TTS APIs (REST, the legacy and realtime STT sockets,
+ * the TTS socket) on one port: it refuses what the real service refuses (the catalogue in
+ * `@audexly/protocol`), segments streamed speech with its own VAD, and speaks real synthetic speech
+ * (espeak-ng) for TTS. Options and failures: `types.ts`.
  */
 export async function startFakeSarvam(options: FakeSarvamOptions = {}): Promise<FakeSarvam> {
   const state = new FakeSarvamState(options);
@@ -46,11 +48,15 @@ export async function startFakeSarvam(options: FakeSarvamOptions = {}): Promise<
     socket.on('close', () => sockets.delete(socket));
   });
   const wss = new WebSocketServer({ noServer: true });
+  const socketPaths: Record<string, SarvamEndpoint> = {
+    '/speech-to-text/ws': 'stt-ws',
+    '/speech-to-text-realtime/ws': 'stt-realtime-ws',
+    '/text-to-speech/ws': 'tts-ws',
+  };
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const endpoint: SarvamEndpoint | null =
-      url.pathname === '/speech-to-text/ws' ? 'stt-ws' : url.pathname === '/text-to-speech/ws' ? 'tts-ws' : null;
+    const endpoint = Object.hasOwn(socketPaths, url.pathname) ? socketPaths[url.pathname] : undefined;
     if (!endpoint) return refuseUpgrade(socket, 404, restErrorBody(404, 'Not Found'));
     const apiKey = apiKeyOf(req);
     const log = state.log({
@@ -60,24 +66,33 @@ export async function startFakeSarvam(options: FakeSarvamOptions = {}): Promise<
       apiKey,
       params: Object.fromEntries(url.searchParams),
     });
-    const refuse = (status: number, body: unknown): void => {
+    // The realtime socket refuses after the upgrade (a fatal error, then a close); the others at it.
+    const refuse = (status: number, message: string, body: unknown = restErrorBody(status, message)): void => {
+      if (endpoint === 'stt-realtime-ws')
+        return wss.handleUpgrade(req, socket, head, (ws) => {
+          log.status = 101;
+          ws.on('close', () => (log.closed = true));
+          refuseSttRealtimeSocket(ws, log, status, message);
+        });
       log.status = status;
       log.closed = true;
       refuseUpgrade(socket, status, body);
     };
-    if (apiKey !== state.apiKey) return refuse(403, invalidKeyBody);
+    if (apiKey !== state.apiKey) return refuse(403, invalidKeyBody.error.message, invalidKeyBody);
     const failure = state.takeFailure(endpoint);
-    if (failure && 'status' in failure)
-      return refuse(failure.status, restErrorBody(failure.status, `injected failure ${failure.status}`));
+    if (failure && 'status' in failure) return refuse(failure.status, `injected failure ${failure.status}`);
     const stt = endpoint === 'stt-ws' ? checkSttSocketQuery(url.searchParams) : null;
-    if (stt && !stt.ok) return refuse(400, restErrorBody(400, stt.message));
+    if (stt && !stt.ok) return refuse(400, stt.message);
+    const realtime = endpoint === 'stt-realtime-ws' ? checkSttRealtimeQuery(url.searchParams) : null;
+    if (realtime && !realtime.ok) return refuse(400, realtime.message);
     const tts = endpoint === 'tts-ws' ? checkTtsSocketQuery(url.searchParams) : null;
-    if (tts && !tts.ok) return refuse(tts.refusal.status, restErrorBody(tts.refusal.status, tts.refusal.message));
+    if (tts && !tts.ok) return refuse(tts.refusal.status, tts.refusal.message);
     // ws echoes the first requested subprotocol (`api-subscription-key.<key>`), as Sarvam does.
     wss.handleUpgrade(req, socket, head, (ws) => {
       log.status = 101;
       ws.on('close', () => (log.closed = true));
       if (stt?.ok) serveSttSocket(state, ws, stt.value, log, failure);
+      else if (realtime?.ok) serveSttRealtimeSocket(state, ws, realtime.value, log, failure);
       else if (tts?.ok) serveTtsSocket(state, ws, tts.value, log, failure);
     });
   });

@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
+import { sleep } from '../http-io.js';
 import type { RequestLogEntry } from './state.js';
 
 /**
@@ -8,6 +10,8 @@ import type { RequestLogEntry } from './state.js';
  */
 export class SocketOutbox {
   private tail: Promise<void> = Promise.resolve();
+  /** When the last {@link runAfter} work is due (`performance.now()` ms). */
+  private lastDue = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -34,6 +38,22 @@ export class SocketOutbox {
       const error = err instanceof Error ? err : new Error(String(err));
       if (onError) onError(error);
       else if (this.isOpen) this.ws.close(1011, `fake Sarvam failed: ${error.message}`.slice(0, 120));
+    });
+  }
+
+  /**
+   * Queues work due `latencyMs` after now, but never before the work queued before it: it runs at
+   * max(now + latency, the previous work's due time). Unlike a `sleep(latency)` inside {@link run},
+   * delays do not add up when answers are produced faster than the latency (a realtime socket's
+   * partials every 100 ms with 150 ms latency): each leaves about `latencyMs` after it was produced.
+   */
+  runAfter(latencyMs: number, work: () => void | Promise<void>): void {
+    const due = Math.max(performance.now() + latencyMs, this.lastDue);
+    this.lastDue = due;
+    this.run(async () => {
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      await work();
     });
   }
 

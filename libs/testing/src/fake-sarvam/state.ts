@@ -73,6 +73,16 @@ export class FakeSarvamState {
     return typeof t === 'function' ? t(audio, sampleRate) : defaultTranscript;
   }
 
+  /**
+   * The text of an utterance heard so far, for a realtime `transcript.partial`: the transcript
+   * function's answer when `options.transcripts` is one, else `''` (no partial). It never takes a
+   * queued transcript: those belong to finals, one each, in order.
+   */
+  partialFor(audio: Buffer, sampleRate: number): string {
+    const t = this.options.transcripts;
+    return typeof t === 'function' ? t(audio, sampleRate) : '';
+  }
+
   requestId(): string {
     return `fake_${Date.now()}_${++this.ids}`;
   }

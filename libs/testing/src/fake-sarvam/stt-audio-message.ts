@@ -4,7 +4,8 @@ import type { Checked } from './validate-stt.js';
 /** The only `encoding` an audio message may carry (AsyncAPI of `/speech-to-text/ws`). */
 export const STT_AUDIO_ENCODING = 'audio/wav';
 
-const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Strict base64 (padding required), as a JSON audio field must be. */
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * The PCM16LE of one `{"audio":{"data","sample_rate","encoding"}}` message: `data` is base64 of raw
@@ -21,7 +22,7 @@ export function decodeAudioMessage(audio: unknown): Checked<Buffer> {
       ok: false,
       message: `Invalid audio encoding ${JSON.stringify(encoding)}; only ${STT_AUDIO_ENCODING} is supported`,
     };
-  if (typeof data !== 'string' || !base64.test(data))
+  if (typeof data !== 'string' || !BASE64.test(data))
     return { ok: false, message: 'Invalid audio data: expected base64' };
   const bytes = Buffer.from(data, 'base64');
   if (!isWav(bytes)) return { ok: true, value: bytes };

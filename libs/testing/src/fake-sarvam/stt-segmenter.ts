@@ -27,6 +27,16 @@ export class SttSegmenter {
     this.vad = new EnergyVad(sampleRate, endOfSpeechMs);
   }
 
+  /** Whether the VAD heard speech since the last boundary (the open segment holds speech). */
+  get holdsSpeech(): boolean {
+    return this.heardSpeech;
+  }
+
+  /** The open segment's audio so far (everything since the last boundary), without ending it. */
+  pending(): Buffer {
+    return Buffer.concat([...this.frames, this.carry]);
+  }
+
   /** Adds received PCM16LE; returns what the VAD heard in it, in order. */
   push(pcm: Buffer): SegmenterEvent[] {
     const events: SegmenterEvent[] = [];
