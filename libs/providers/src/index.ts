@@ -7,6 +7,7 @@ export { withLlmRetry, type LlmAttempt, type LlmRetryContext, type LlmRetryPolic
 export { EventQueue } from './event-queue.js';
 export { createSarvamClient, type SarvamClientOptions } from './sarvam/client.js';
 export { SarvamStreamingStt, defaultSarvamSttModel } from './sarvam/streaming-stt.js';
+export { SarvamRealtimeStt, defaultSarvamRealtimeSttModel } from './sarvam/realtime-stt.js';
 export { SarvamRestStt } from './sarvam/rest-stt.js';
 export { SarvamStreamingTts, type SarvamStreamingTtsTuning } from './sarvam/streaming-tts.js';
 export { SarvamRestTts } from './sarvam/rest-tts.js';

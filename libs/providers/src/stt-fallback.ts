@@ -27,12 +27,15 @@ export interface FallbackSttOptions {
  */
 export class FallbackStt implements SttProvider {
   readonly name: string;
+  /** As the primary's: the fallback only transcribes what the primary owed. */
+  readonly interimTranscripts: boolean;
   constructor(
     private readonly primary: SttProvider,
     private readonly fallback: SttProvider,
     private readonly options: FallbackSttOptions = {},
   ) {
     this.name = `${primary.name}+${fallback.name}`;
+    this.interimTranscripts = primary.interimTranscripts === true;
   }
 
   async openSession(options: SttSessionOptions): Promise<SttSession> {
@@ -176,7 +179,7 @@ class FallbackSttSession implements SttSession {
         this.primaryFailed(session);
         return;
       }
-      if (event.type === 'unplaced') {
+      if (event.type === 'unplaced' || event.type === 'partial') {
         this.events.push(event);
         continue;
       }

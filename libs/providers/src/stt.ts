@@ -20,11 +20,15 @@ export interface SttSessionOptions {
  *   `providerMs` how long the turn waited for the provider after the flush.
  * - `unplaced`: text the provider returned for audio whose `final` is already out (a late tail).
  *   Never dropped: the caller decides where it goes.
+ * - `partial`: an interim transcript of the audio pushed since the oldest flush not yet answered
+ *   (providers with interim results only): what is final of it so far plus the provider's guess at
+ *   the rest. It may change, is never a turn of its own, and the interval's `final` replaces it.
  * - `error`: the session failed; it is finished and the iterator ends after this event.
  */
 export type SttEvent =
   | { type: 'final'; text: string; language: string | null; audioSeconds: number; providerMs: number }
   | { type: 'unplaced'; text: string; language: string | null }
+  | { type: 'partial'; text: string }
   | { type: 'error'; error: AudexlyError };
 
 /**
@@ -45,5 +49,7 @@ export interface SttSession extends AsyncIterable<SttEvent> {
 /** A speech-to-text vendor. One session per call. */
 export interface SttProvider {
   readonly name: string;
+  /** Its sessions send `partial` events as the caller speaks (what a pause can be judged from without a flush). */
+  readonly interimTranscripts?: boolean;
   openSession(options: SttSessionOptions): Promise<SttSession>;
 }

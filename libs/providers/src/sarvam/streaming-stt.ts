@@ -1,11 +1,7 @@
 import { createStreamingResampler } from '@audexly/audio';
-import type { StreamingResampler } from '@audexly/audio';
-import { ErrorCode } from '@audexly/protocol';
 import type { SarvamAI, SarvamAIClient } from 'sarvamai';
-import { EventQueue } from '../event-queue.js';
-import type { SttEvent, SttProvider, SttSession, SttSessionOptions } from '../stt.js';
-import { messageOf, upstreamError } from '../upstream-error.js';
-import { TranscriptAssembly, type Outgoing } from './transcript-assembly.js';
+import type { SttProvider, SttSession, SttSessionOptions } from '../stt.js';
+import { SttSocketSession, type SttWire, type WireReader } from './stt-socket-session.js';
 
 type SttSocket = Awaited<ReturnType<SarvamAIClient['speechToTextStreaming']['connect']>>;
 type SttMessage = SarvamAI.SpeechToTextStreamingResponse;
@@ -23,16 +19,8 @@ export interface SarvamStreamingSttOptions {
 }
 
 /**
- * Sarvam streaming STT over `/speech-to-text/ws`: one socket per call, one `final` per flush,
- * assembled from every transcript Sarvam sends for that audio ({@link TranscriptAssembly}: Sarvam
- * segments on its own VAD too, so transcripts come before, after or without a flush).
- *
- * Idle timeout: Sarvam closes a socket that receives nothing for a while (the limit is not
- * documented for STT). Rather than streaming billed silence as a keepalive, a session whose socket
- * closes (or errors) while idle — nothing owed by either side ({@link TranscriptAssembly.idle}) —
- * forgets it quietly and opens a new one when audio comes again; the audio queues meanwhile, and
- * the connect overlaps the caller's speech. A close or error while an utterance is in flight fails
- * the session with an error event.
+ * Sarvam streaming STT over `/speech-to-text/ws` (reference A2): transcripts only, no interim
+ * results. The session (one socket at a time, one `final` per flush) is {@link SttSocketSession}.
  */
 export class SarvamStreamingStt implements SttProvider {
   readonly name = 'sarvam-streaming';
@@ -63,10 +51,9 @@ export class SarvamStreamingStt implements SttProvider {
         // by this session at the next audio (see `connectionLost`).
         reconnectAttempts: 0,
       });
-    const session = new StreamingSttSession(
-      wireRate,
+    const session = new SttSocketSession(
+      streamingWire(connect, wireRate),
       resampler,
-      connect,
       options.signal,
       this.options.flushGraceMs ?? DEFAULT_FLUSH_GRACE_MS,
     );
@@ -75,173 +62,44 @@ export class SarvamStreamingStt implements SttProvider {
   }
 }
 
-class StreamingSttSession implements SttSession {
-  private readonly events = new EventQueue<SttEvent>();
-  private readonly outbox: Outgoing[] = [];
-  private socket: SttSocket | null = null;
-  private connecting = false;
-  private open = false;
-  private finished = false;
-  private readonly assembly: TranscriptAssembly;
-  private readonly onAbort = (): void => this.shutdown(true);
-
-  constructor(
-    private readonly wireRate: number,
-    private readonly resampler: StreamingResampler | null,
-    private readonly connectSocket: () => Promise<SttSocket>,
-    private readonly signal: AbortSignal | undefined,
-    flushGraceMs: number,
-  ) {
-    this.assembly = new TranscriptAssembly(
-      (event) => this.events.push(event),
-      (message) => this.send(message),
-      flushGraceMs,
-    );
-    if (signal?.aborted) this.shutdown(true);
-    else signal?.addEventListener('abort', this.onAbort, { once: true });
-  }
-
-  /** Opens a socket; a failure ends the session with an error event. */
-  async connect(): Promise<void> {
-    if (this.finished || this.socket || this.connecting) return;
-    this.connecting = true;
-    try {
-      this.attach(await this.connectSocket());
-    } catch (err) {
-      this.fail(err, 'could not open the Sarvam STT socket');
-    } finally {
-      this.connecting = false;
-    }
-  }
-
-  private attach(socket: SttSocket): void {
-    if (this.finished) {
-      socket.close();
-      return;
-    }
-    this.socket = socket;
-    this.open = false;
-    socket.on('open', () => {
-      if (this.socket !== socket) return;
-      this.open = true;
-      this.drain();
-    });
-    socket.on('message', (m) => {
-      if (this.socket === socket) this.onMessage(m);
-    });
-    socket.on('error', (err) => this.connectionLost(socket, err, 'Sarvam STT socket error'));
-    socket.on('close', (ev) =>
-      this.connectionLost(socket, ev, `Sarvam STT socket closed unexpectedly (code ${ev.code})`),
-    );
-    if (socket.readyState === 1) {
-      this.open = true;
-      this.drain();
-    }
-  }
-
-  /** The socket went away: quietly when idle (reopened at the next audio), else the session fails. */
-  private connectionLost(socket: SttSocket, cause: unknown, message: string): void {
-    if (this.finished || this.socket !== socket) return;
-    // A socket that never opened is a connect failure, never an idle timeout.
-    const idle = this.open && this.assembly.idle && this.outbox.length === 0;
-    if (!idle) {
-      this.fail(cause, message);
-      return;
-    }
-    this.socket = null;
-    this.open = false;
-    try {
-      socket.close();
-    } catch {
-      // Already closed.
-    }
-  }
-
-  push(pcm: Buffer): void {
-    if (this.finished) return;
-    const wire = this.resampler ? this.resampler.push(pcm) : pcm;
-    if (wire.byteLength === 0) return;
-    this.assembly.audio(wire.toString('base64'));
-  }
-
-  flush(): void {
-    if (this.finished) return;
-    this.assembly.flush();
-  }
-
-  close(): Promise<void> {
-    this.shutdown(true);
-    return Promise.resolve();
-  }
-
-  /** Ends the session with an error event (once). */
-  fail(cause: unknown, message: string): void {
-    if (this.finished) return;
-    const detail = cause instanceof Error ? `: ${messageOf(cause)}` : '';
-    this.events.push({ type: 'error', error: upstreamError(ErrorCode.sttUpstream, `${message}${detail}`, cause) });
-    this.shutdown();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<SttEvent> {
-    return this.events[Symbol.asyncIterator]();
-  }
-
-  private send(msg: Outgoing): void {
-    this.outbox.push(msg);
-    if (this.open) this.drain();
-    else if (!this.socket && !this.connecting) this.reconnect();
-  }
-
-  private reconnect(): void {
-    // connect() never rejects: it reports a failure as the session's error event.
-    void this.connect();
-  }
-
-  private drain(): void {
-    const socket = this.socket;
-    if (!socket) return;
-    try {
-      for (let msg = this.outbox.shift(); msg; msg = this.outbox.shift()) {
-        if (msg.kind === 'audio')
-          socket.transcribe({ audio: msg.data, sample_rate: this.wireRate, encoding: 'audio/wav' });
-        else socket.flush();
+/** How `/speech-to-text/ws` is spoken through the SDK's socket. */
+function streamingWire(connect: () => Promise<SttSocket>, wireRate: number): SttWire<SttSocket> {
+  return {
+    label: 'Sarvam STT',
+    connect,
+    listen: (socket, on) => {
+      socket.on('open', on.open);
+      socket.on('message', on.message);
+      socket.on('error', on.error);
+      socket.on('close', (ev) => on.close(ev.code));
+    },
+    isOpen: (socket) => socket.readyState === 1,
+    answersEveryFlush: false,
+    close: (socket) => {
+      try {
+        socket.close();
+      } catch {
+        // Never opened, or already closed.
       }
-    } catch (err) {
-      this.fail(err, 'could not send to the Sarvam STT socket');
-    }
-  }
+    },
+    sendAudio: (socket, data) => socket.transcribe({ audio: data, sample_rate: wireRate, encoding: 'audio/wav' }),
+    sendFlush: (socket) => socket.flush(),
+    read: (message, into) => readStreamingMessage(message as SttMessage, into),
+  };
+}
 
-  private onMessage(m: SttMessage): void {
-    if (m.type === 'data' && 'transcript' in m.data) {
-      const d = m.data;
-      this.assembly.transcript({
-        text: d.transcript,
-        language: d.language_code ?? null,
-        audioSeconds: d.metrics?.audio_duration ?? 0,
-      });
-    } else if (m.type === 'events' && 'signal_type' in m.data && m.data.signal_type === 'START_SPEECH') {
-      this.assembly.speechStarted();
-    } else if (m.type === 'error') {
-      const d = m.data as { error?: string; message?: string; code?: string };
-      this.fail(m, `Sarvam STT error ${d.code ?? ''} ${d.error ?? d.message ?? ''}`.trim());
-    }
-  }
-
-  /** Stops everything; `discard` drops events not yet read (close and abort are quiet). */
-  private shutdown(discard = false): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.assembly.close();
-    this.signal?.removeEventListener('abort', this.onAbort);
-    this.outbox.length = 0;
-    this.resampler?.destroy();
-    const socket = this.socket;
-    this.socket = null;
-    try {
-      socket?.close();
-    } catch {
-      // The socket was never open; nothing to close.
-    }
-    this.events.end(discard);
+function readStreamingMessage(m: SttMessage, into: WireReader): void {
+  if (m.type === 'data' && 'transcript' in m.data) {
+    const d = m.data;
+    into.transcript({
+      text: d.transcript,
+      language: d.language_code ?? null,
+      audioSeconds: d.metrics?.audio_duration ?? 0,
+    });
+  } else if (m.type === 'events' && 'signal_type' in m.data && m.data.signal_type === 'START_SPEECH') {
+    into.speechStarted();
+  } else if (m.type === 'error') {
+    const d = m.data as { error?: string; message?: string; code?: string };
+    into.fail(m, `Sarvam STT error ${d.code ?? ''} ${d.error ?? d.message ?? ''}`.trim());
   }
 }

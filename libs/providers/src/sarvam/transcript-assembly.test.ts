@@ -147,4 +147,20 @@ describe('TranscriptAssembly: one final per flush, whatever Sarvam segments', ()
     data('x');
     expect(a.idle).toBe(true);
   });
+
+  it('an interim transcript is reported with the segments of its interval already final, never on its own for audio answered', async () => {
+    const { a, out, data } = setup();
+    a.partial('ignored: no audio yet');
+    a.audio('u1');
+    a.speechStarted();
+    a.partial('my number');
+    data('my number is'); // Sarvam's own end of speech inside the utterance
+    a.speechStarted();
+    a.partial('nine eight');
+    expect(out).toEqual(['partial:my number', 'partial:my number is nine eight']);
+    a.flush();
+    data('nine eight seven.');
+    await passGrace();
+    expect(out.at(-1)).toBe('final:my number is nine eight seven.');
+  });
 });

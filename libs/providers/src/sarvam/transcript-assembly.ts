@@ -35,8 +35,11 @@ export class TranscriptAssembly {
     private readonly emit: (event: SttEvent) => void,
     /** Sends one message to the socket (in the order given). */
     private readonly send: (message: Outgoing) => void,
-    /** How long a flush with nothing owed waits for an answer before settling without one. */
-    private readonly graceMs: number,
+    /**
+     * How long a flush with nothing owed waits for an answer before settling without one; null
+     * when the server answers every flush (then it is waited for, however long).
+     */
+    private readonly graceMs: number | null,
   ) {}
 
   /** Nothing is owed, held or being spoken: the socket may close without losing anything. */
@@ -95,6 +98,17 @@ export class TranscriptAssembly {
     this.settle();
   }
 
+  /**
+   * An interim transcript of the segment Sarvam is transcribing (realtime endpoint only). It is
+   * part of the oldest unsettled interval, reported with the segments of it already final.
+   */
+  partial(text: string): void {
+    const target = this.intervals[0];
+    const guess = text.trim();
+    if (this.closed || !target || guess === '') return;
+    this.emit({ type: 'partial', text: [...target.texts, guess].join(' ') });
+  }
+
   /** Stops the timers; nothing more is emitted or sent. */
   close(): void {
     this.closed = true;
@@ -105,6 +119,7 @@ export class TranscriptAssembly {
   private sendFlush(interval: Interval): void {
     interval.flushSent = true;
     this.send({ kind: 'flush' });
+    if (this.graceMs === null) return;
     interval.timer = setTimeout(() => {
       // After the socket's pending input: a message already received is placed before giving up on it.
       setImmediate(() => {
