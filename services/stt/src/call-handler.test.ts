@@ -15,7 +15,7 @@ import type { SttProvider } from '@audexly/providers';
 import { FakeStt } from '@audexly/providers/testing';
 import { InMemoryCall } from '@audexly/stage/testing';
 import { createLogger } from '@audexly/telemetry';
-import { loadSpeechFixture, startFakeSarvam } from '@audexly/testing';
+import { fixtureTranscripts, loadSpeechFixture, speechFixtureRecordings, startFakeSarvam } from '@audexly/testing';
 import { createSttHandler } from './call-handler.js';
 import { loadSttConfig } from './config.js';
 import { sttProviderFromConfig } from './stt-provider.js';
@@ -49,10 +49,10 @@ function descriptor(sampleRate: 8000 | 16000, agent: Record<string, unknown> = {
 }
 
 /** Sends PCM on audio.in in 100 ms chunks with seq and timeline headers, as the gateway does. */
-function publishAudio(port: InMemoryCall, pcm: Buffer, fromMs = 0): number {
+function publishAudio(port: InMemoryCall, pcm: Buffer, fromMs = 0, firstSeq = 0): number {
   const { call } = port;
   const chunk = (call.sampleRate / 10) * 2;
-  let seq = 0;
+  let seq = firstSeq;
   for (let offset = 0; offset < pcm.byteLength; offset += chunk) {
     port.sendAudio(subjects.audioIn(call.callId), pcm.subarray(offset, offset + chunk), {
       [AudioHeader.seq]: seq++,
@@ -61,6 +61,20 @@ function publishAudio(port: InMemoryCall, pcm: Buffer, fromMs = 0): number {
     });
   }
   return fromMs + (pcm.byteLength / 2 / call.sampleRate) * 1000;
+}
+
+/** As {@link publishAudio}, one 100 ms frame every 100 ms of wall time (the gateway's pace). */
+async function publishAudioPaced(port: InMemoryCall, pcm: Buffer): Promise<void> {
+  const chunk = (port.call.sampleRate / 10) * 2;
+  for (let offset = 0; offset < pcm.byteLength; offset += chunk) {
+    publishAudio(
+      port,
+      pcm.subarray(offset, offset + chunk),
+      (offset / 2 / port.call.sampleRate) * 1000,
+      offset / chunk,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The speech events the stage published once `done` says so. */
@@ -146,7 +160,7 @@ describe('the STT stage', () => {
 
   it("marks a final of acknowledgment words only as a backchannel, per the agent's words", async () => {
     const fake = new FakeStt({ transcripts: ['Haan ji.', 'got it', 'okay'] });
-    const call = descriptor(16000, { turn: { backchannelWords: ['haan', 'ji', 'got it'] } });
+    const call = descriptor(16000, { turn: { backchannelWords: ['haan', 'ji', 'got it'], speculate: false } });
     await withCall(fake, {}, call, async (port) => {
       const { pcm } = await loadSpeechFixture('goforward', 16000);
       const gap = silence(1000, 16000);
@@ -174,16 +188,17 @@ describe('the STT stage', () => {
       await withCall(fake, {}, call, async (port) => {
         publishAudio(port, await pausedMidSentence());
         const seen = await collectUntil(port, (s) => s.some((e) => e.type === 'speech.final'));
-        await port.until(() => fake.sessions[0]!.flushes >= 2);
+        await port.until(() => fake.sessions[0]!.flushes >= 3);
         expect(port.published('speech').map((e) => `${e.type}:${e.utterance}`)).toEqual([
           'speech.started:1',
           'speech.stopped:1',
           'speech.final:1',
         ]);
         expect(seen.at(-1)).toMatchObject({ type: 'speech.final', text: 'my number is nine eight seven' });
-        // A probe at each pause; the turn ended in the last probed pause with no speech since, so
-        // the final is that probe's answer: no further flush (and no second wait for the provider).
-        expect(fake.sessions[0]!.flushes).toBe(2);
+        // A probe at each pause. The turn ended in the last probed pause with no speech since, but
+        // the audio after that probe still held the fading end of the last word (-41 to -47 dBFS
+        // after the VAD let go): it is flushed as the utterance's last piece, not left for the next.
+        expect(fake.sessions[0]!.flushes).toBe(3);
       });
     });
 
@@ -210,6 +225,44 @@ describe('the STT stage', () => {
           'speech.final:1:my number is nine eight seven',
         ]);
       });
+    });
+
+    it('speculate on Sarvam’s realtime socket: the tentative transcript comes from an interim one, before the probe is answered', async () => {
+      // Finals 400 ms late, interim transcripts 20 ms late: a tentative out before any final can only be an interim one.
+      const sarvam = await startFakeSarvam({
+        apiKey: 'k',
+        transcripts: fixtureTranscripts(await speechFixtureRecordings(8000)),
+        sttLatencyMs: 400,
+        sttPartialLatencyMs: 20,
+      });
+      try {
+        const env = { SARVAM_API_KEY: 'k', SARVAM_BASE_URL: sarvam.url, STT_SARVAM_ENDPOINT: 'realtime' };
+        const call = descriptor(8000, { turn: { speculate: true } });
+        await withCall(undefined, env, call, async (port) => {
+          const { pcm } = await loadSpeechFixture('goforward', 8000);
+          const finalsSent = () =>
+            sarvam.requests.flatMap((r) => r.sent as { event?: string }[]).filter((m) => m.event === 'transcript.final')
+              .length;
+          let finalsWhenTentative = -1;
+          void port.until(() => {
+            const out = port.published('speech').some((e) => e.type === 'speech.tentative');
+            if (out && finalsWhenTentative < 0) finalsWhenTentative = finalsSent();
+            return out;
+          });
+          // Paced as the gateway sends it: 100 ms frames in real time.
+          await publishAudioPaced(port, Buffer.concat([silence(300, 8000), pcm, silence(1200, 8000)]));
+          const seen = await collectUntil(port, (s) => s.some((e) => e.type === 'speech.final'));
+          expect(seen.map((e) => `${e.type}${'text' in e ? `:${e.text}` : ''}`)).toEqual([
+            'speech.started',
+            'speech.tentative:go forward ten meters',
+            'speech.stopped',
+            'speech.final:go forward ten meters',
+          ]);
+          expect(finalsWhenTentative).toBe(0);
+        });
+      } finally {
+        await sarvam.close();
+      }
     });
 
     it('speculate with completeness: no tentative transcript for a visibly unfinished sentence', async () => {

@@ -108,6 +108,7 @@ export function createSttHandler(options: SttHandlerOptions): CallPortHandler {
             });
           } else if (action.type === 'resume') {
             openProbe = null;
+            transcriber.resumed();
             if (tentativeOut) call.publish('speech', { type: 'speech.resumed', utterance });
             tentativeOut = false;
           } else {

@@ -27,6 +27,12 @@ export const sttConfigSchema = stageSchema(STT_METRICS_PORT)
       .describe(
         'outside speech, after 320 ms of quiet, a 32 ms window of caller audio quieter than this (dBFS) is silence without running the Silero model (an idle line sits near -65); -120 runs the model on every window',
       ),
+    STT_SARVAM_ENDPOINT: z
+      .enum(['streaming', 'realtime'])
+      .default('streaming')
+      .describe(
+        "Sarvam's socket for live transcription: streaming (/speech-to-text/ws, final transcripts only) or realtime (/speech-to-text-realtime/ws, beta access needed: interim transcripts, so a speculative answer and the end of turn by what was said start at the pause instead of one STT round trip later)",
+      ),
     STT_FLUSH_TIMEOUT_MS: z.coerce
       .number()
       .int()

@@ -1,6 +1,7 @@
 import {
   createSarvamClient,
   FallbackStt,
+  SarvamRealtimeStt,
   SarvamRestStt,
   SarvamStreamingStt,
   type SttProvider,
@@ -11,9 +12,12 @@ import type { SttConfig } from './config.js';
 /** The STT provider calls use, or why there is none (every turn then fails with an error event). */
 export type SttChoice = { provider: SttProvider } | { provider: null; reason: string };
 
-/** Sarvam streaming STT with REST fallback, from SARVAM_API_KEY / SARVAM_BASE_URL. */
+/** Sarvam streaming (or realtime) STT with REST fallback, from SARVAM_API_KEY / SARVAM_BASE_URL / STT_SARVAM_ENDPOINT. */
 export function sttProviderFromConfig(
-  config: Pick<SttConfig, 'SARVAM_API_KEY' | 'SARVAM_BASE_URL' | 'STT_FLUSH_TIMEOUT_MS' | 'STT_FLUSH_GRACE_MS'>,
+  config: Pick<
+    SttConfig,
+    'SARVAM_API_KEY' | 'SARVAM_BASE_URL' | 'STT_FLUSH_TIMEOUT_MS' | 'STT_FLUSH_GRACE_MS' | 'STT_SARVAM_ENDPOINT'
+  >,
   log: Logger,
 ): SttChoice {
   if (!config.SARVAM_API_KEY) {
@@ -28,11 +32,13 @@ export function sttProviderFromConfig(
     baseUrl: config.SARVAM_BASE_URL,
     timeoutMs: 15_000,
   });
+  const flushGraceMs = config.STT_FLUSH_GRACE_MS;
+  const live =
+    config.STT_SARVAM_ENDPOINT === 'realtime'
+      ? new SarvamRealtimeStt(client, { apiKey: config.SARVAM_API_KEY, flushGraceMs })
+      : new SarvamStreamingStt(client, { flushGraceMs });
+  log.info({ endpoint: config.STT_SARVAM_ENDPOINT, provider: live.name }, 'speech-to-text provider');
   return {
-    provider: new FallbackStt(
-      new SarvamStreamingStt(client, { flushGraceMs: config.STT_FLUSH_GRACE_MS }),
-      new SarvamRestStt(client),
-      { flushTimeoutMs: config.STT_FLUSH_TIMEOUT_MS },
-    ),
+    provider: new FallbackStt(live, new SarvamRestStt(client), { flushTimeoutMs: config.STT_FLUSH_TIMEOUT_MS }),
   };
 }

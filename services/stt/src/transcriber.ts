@@ -1,9 +1,28 @@
+import { pcmToInt16 } from '@audexly/audio';
 import { ErrorCode, UpstreamError } from '@audexly/protocol';
 import type { SttSession } from '@audexly/providers';
 import type { CallPort } from '@audexly/stage';
 import { BackchannelClassifier } from './backchannel.js';
+import { dbfsOfSamples } from './frame-energy.js';
 import type { SttChoice } from './stt-provider.js';
 import { wordCount, type SttMetrics } from './stt-metrics.js';
+
+/**
+ * Audio after a probe no louder than this is taken to hold no word: an idle telephone line sits
+ * near -60 to -70 dBFS, the soft end of a word (a trailing "s" the VAD let go of) at -35 to -47 in
+ * the recorded fixtures. A line noisier than this always gets the second flush: slower, nothing lost.
+ */
+export const QUIET_AFTER_PROBE_DBFS = -45;
+
+/** The loudest 20 ms window of PCM16LE, dBFS. */
+function loudestWindowDbfs(pcm: Buffer, sampleRate: number): number {
+  const samples = pcmToInt16(pcm);
+  const window = Math.max(1, Math.round(sampleRate / 50));
+  let loudest = -Infinity;
+  for (let from = 0; from < samples.length; from += window)
+    loudest = Math.max(loudest, dbfsOfSamples(samples.subarray(from, from + window)));
+  return loudest;
+}
 
 /** An utterance whose audio was flushed and whose transcript has not come back yet. */
 export interface FlushedUtterance {
@@ -19,6 +38,8 @@ interface Probe {
   heard: (textSoFar: string) => void;
   /** The utterance ended in this probe's pause, no speech since: its final is the probe's answer. */
   ends?: FlushedUtterance;
+  /** What `heard` got last (it is not told the same text twice). */
+  told?: string;
 }
 
 /** What the provider said about the audio of a final, beside its text. */
@@ -52,6 +73,19 @@ export class Transcriber {
   private readonly backchannels: BackchannelClassifier;
   /** The latest answered probe: an utterance that ends in its pause is published from it. */
   private answeredProbe: (FinalMeta & { utterance: number }) | null = null;
+  /** The provider's latest interim transcript of the audio since its last answer ('' for none). */
+  private partial = '';
+  /**
+   * The provider sends interim transcripts: a pause is judged from them, without a flush. A flush
+   * at the pause would end the provider's utterance where the VAD let go of the speech, which can
+   * be inside the caller's last word (Silero releases a soft ending early); its tail would then be
+   * transcribed apart from the rest, or with the next utterance.
+   */
+  private readonly interim: boolean;
+  /** With interim transcripts: the latest pause's probe, told each newer one. */
+  private listening: Probe | null = null;
+  /** The loudest 20 ms of the audio pushed since the last flush, dBFS. */
+  private loudestSinceFlush = -Infinity;
 
   constructor(
     private readonly call: CallPort,
@@ -59,6 +93,7 @@ export class Transcriber {
     private readonly metrics: SttMetrics,
   ) {
     this.backchannels = new BackchannelClassifier(call.call.agent.turn.backchannelWords);
+    this.interim = choice.provider?.interimTranscripts === true;
   }
 
   /** Opens the session ahead of the first utterance; a failure here is retried at the utterance. */
@@ -89,25 +124,45 @@ export class Transcriber {
   }
 
   push(pcm: Buffer): void {
-    if (this.live) this.session?.push(pcm);
+    if (!this.live || !this.session) return;
+    this.session.push(pcm);
+    this.loudestSinceFlush = Math.max(this.loudestSinceFlush, loudestWindowDbfs(pcm, this.call.call.sampleRate));
   }
 
   /**
-   * A short pause inside the utterance: ask for the transcript of the audio so far. `heard` gets
-   * the utterance's text so far; the pieces join the utterance's `speech.final`.
+   * A short pause inside the utterance: `heard` gets the utterance's text so far. Without interim
+   * transcripts, STT flushes for it (the pieces join the utterance's `speech.final`). With them,
+   * `heard` gets the latest interim transcript at once and each newer one while the caller is
+   * silent, and nothing is flushed: the utterance stays one piece for the provider.
    */
   probe(utterance: number, heard: (textSoFar: string) => void): void {
     if (!this.live || !this.session) return;
-    this.pending.push({ utterance, heard });
-    this.session.flush();
+    const probe: Probe = { utterance, heard };
+    if (this.interim) {
+      this.listening = probe;
+      // An interim transcript is of the oldest audio not answered yet: this utterance's only when no flush is pending.
+      if (this.pending.length === 0 && this.partial !== '') this.tell(probe, this.partial);
+      return;
+    }
+    this.pending.push(probe);
+    this.flushSession(this.session);
+  }
+
+  /** The caller spoke on after a pause: that pause hears no more interim transcripts. */
+  resumed(): void {
+    this.listening = null;
   }
 
   /**
    * The utterance ended: ask for its transcript. `afterProbe`: it ended in a pause that was probed,
-   * with no speech since, so the probe already asked for all of its words: no second flush (which
-   * would cost the provider's latency again); the final is published from the probe's answer.
+   * with no speech since. When the audio since the probe is quiet (nothing louder than
+   * {@link QUIET_AFTER_PROBE_DBFS}), the probe already asked for all of its words: no second flush
+   * (which would cost the provider's latency again); the final is published from the probe's
+   * answer. When it is not (the VAD let go of a soft ending early, and the probe cut the last word),
+   * it is flushed as the utterance's last piece, so no word of it goes with the next utterance.
    */
   end(flushed: FlushedUtterance, afterProbe = false): void {
+    this.listening = null;
     if (this.lost) {
       this.lost = false;
       this.call.error(ErrorCode.sttUpstream, 'the STT session was lost during the utterance', {
@@ -118,7 +173,7 @@ export class Transcriber {
     }
     if (!this.live || !this.session) return;
     this.live = false;
-    if (afterProbe) {
+    if (afterProbe && !this.interim && this.loudestSinceFlush <= QUIET_AFTER_PROBE_DBFS) {
       const last = this.pending.at(-1);
       if (last && 'heard' in last && last.utterance === flushed.utterance) {
         last.ends = flushed;
@@ -131,7 +186,12 @@ export class Transcriber {
       }
     }
     this.pending.push(flushed);
-    this.session.flush();
+    this.flushSession(this.session);
+  }
+
+  private flushSession(session: SttSession): void {
+    this.loudestSinceFlush = -Infinity;
+    session.flush();
   }
 
   async close(): Promise<void> {
@@ -175,6 +235,11 @@ export class Transcriber {
           this.call.error(code, `speech-to-text failed: ${message}`, { retryable, turn: utterance, err: event.error });
         break;
       }
+      if (event.type === 'partial') {
+        this.onPartial(event.text);
+        continue;
+      }
+      this.partial = '';
       const next = event.type === 'final' ? this.pending.shift() : undefined;
       if (event.type === 'unplaced' || !next) {
         this.carry(event.text);
@@ -184,7 +249,7 @@ export class Transcriber {
         const pieces = this.pieces.get(next.utterance) ?? [];
         if (event.text.trim() !== '') pieces.push(event.text.trim());
         this.pieces.set(next.utterance, pieces);
-        next.heard([this.carried, ...pieces].filter((t) => t !== '').join(' '));
+        this.tell(next, '');
         const { language, providerMs, audioSeconds } = event;
         this.answeredProbe = { utterance: next.utterance, language, providerMs, audioSeconds };
         if (next.ends) this.publishFinal(next.ends, '', event);
@@ -198,6 +263,21 @@ export class Transcriber {
       if (this.live) this.lost = true;
       this.live = false;
     }
+  }
+
+  /** An interim transcript: the pause being listened to hears it, if it is of this utterance's audio. */
+  private onPartial(text: string): void {
+    this.partial = text;
+    if (this.listening && this.pending.length === 0) this.tell(this.listening, text);
+  }
+
+  /** Gives a probe the utterance's text so far (its answered pieces, then `tail`), unless it has it already. */
+  private tell(probe: Probe, tail: string): void {
+    const pieces = this.pieces.get(probe.utterance) ?? [];
+    const text = [this.carried, ...pieces, tail.trim()].filter((t) => t !== '').join(' ');
+    if (probe.told === text) return;
+    probe.told = text;
+    probe.heard(text);
   }
 
   /** Publishes an utterance's `speech.final` (or `speech.noise`): its probes' pieces, then `lastText`. */
