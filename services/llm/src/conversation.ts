@@ -50,6 +50,8 @@ export class Conversation {
   private readonly playedThrough = new Map<number, number>();
   /** `turn.speculate`: the model provider that can start an answer before the turn is confirmed. */
   private readonly speculation: SpeculativeLlm | null;
+  /** The text the running speculation answers (see {@link speculatedWording}). */
+  private speculatedText: { utterance: number; text: string } | null = null;
 
   constructor(
     private readonly call: CallPort,
@@ -114,7 +116,22 @@ export class Conversation {
       return;
     }
     if (pausedTurn !== undefined) await this.decision(pausedTurn);
-    await this.answer({ kind: 'speech', utterance, text });
+    await this.answer({ kind: 'speech', utterance, text: this.speculatedWording(utterance, text) });
+  }
+
+  /**
+   * The text a turn is answered with: the speculated one when the final says the same words and
+   * differs only in case and punctuation (an interim transcript is often unpunctuated), so the
+   * request the speculation sent is the turn's and is taken over, not sent again. The call
+   * record keeps STT's final text; the model's history holds what the answer was made from.
+   */
+  private speculatedWording(utterance: number, text: string): string {
+    const speculated = this.speculatedText;
+    this.speculatedText = null;
+    if (!speculated || speculated.utterance !== utterance || speculated.text === text) return text;
+    if (wordsOf(speculated.text) !== wordsOf(text)) return text;
+    this.call.log.debug({ utterance }, 'final differs from the speculated text only in case or punctuation');
+    return speculated.text;
   }
 
   /**
@@ -130,6 +147,7 @@ export class Conversation {
       ...this.history.messages(),
       { role: 'user' as const, content: userText({ kind: 'speech', utterance, text }, this.agent) },
     ];
+    this.speculatedText = { utterance, text };
     this.call.log.debug({ utterance }, 'speculative answer started');
     const request = replyRequest(messages, this.replySettings());
     traceSpeculation(this.call.callId, utterance, this.agent, () => speculation.speculate(request, this.call.signal));
@@ -139,6 +157,7 @@ export class Conversation {
   speechResumed(utterance: number): void {
     if (!this.speculation) return;
     this.call.log.debug({ utterance }, 'caller spoke on: speculative answer aborted');
+    this.speculatedText = null;
     this.speculation.cancel();
   }
 
@@ -462,4 +481,14 @@ const PAUSE_DECISION_WAIT_MS = 500;
 function addUsage(a: ReplyOutcome['usage'], b: ReplyOutcome['usage']): ReplyOutcome['usage'] {
   if (!a || !b) return a ?? b;
   return { promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens };
+}
+
+/** The words of a transcript, without case or punctuation (Latin or Devanagari). */
+function wordsOf(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[\p{P}\p{S}]+/gu, ' ')
+    .split(/\s+/)
+    .filter((w) => w !== '')
+    .join(' ');
 }

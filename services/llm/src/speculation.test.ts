@@ -47,6 +47,35 @@ describe('speculative answers (turn.speculate)', () => {
     });
   });
 
+  it('a final that differs from the speculated text only in case and punctuation takes the speculation over', async () => {
+    const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 2 });
+    await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
+      await callerSpeaking(t);
+      // An interim transcript, unpunctuated; then the final with its punctuation.
+      tentative(t, 1, 'please cancel my booking');
+      await eventually(() => fake.requests.length === 1);
+      t.speech(1, 'Please cancel my booking.');
+      await t.doneOf(1);
+      expect(fake.requests).toHaveLength(1);
+      expect(fake.requests[0]!.signal?.aborted).toBe(false);
+      expect(userMessages(fake, 0).at(-1)?.content).toContain('please cancel my booking');
+    });
+  });
+
+  it('a final with other words is answered with its own request', async () => {
+    const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 2 });
+    await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
+      await callerSpeaking(t);
+      tentative(t, 1, 'please cancel my');
+      await eventually(() => fake.requests.length === 1);
+      t.speech(1, 'Please cancel my booking.');
+      await t.doneOf(1);
+      expect(fake.requests).toHaveLength(2);
+      expect(fake.requests[0]!.signal?.aborted).toBe(true);
+      expect(userMessages(fake, 1).at(-1)?.content).toContain('Please cancel my booking.');
+    });
+  });
+
   it('when the caller speaks on, aborts the request; the turn gets its own, and the history one user message', async () => {
     const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 20 });
     await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
