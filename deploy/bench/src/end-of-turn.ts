@@ -18,6 +18,8 @@
  *          with finished ones) --repeat 2 (each finished utterance) --seed 1
  *          --speculate (agents also speculate: `turn.speculate`; model requests per caller turn are reported)
  *          --probe-ms 150 (the pause probe, `turn.completeness.probeSilenceMs`)
+ *          --stt-endpoint streaming|realtime (Sarvam's socket, `STT_SARVAM_ENDPOINT`; realtime sends
+ *          interim transcripts: the fake's every 100 ms of speech audio, 150 ms late like its finals)
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -50,8 +52,10 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     speculate: { type: 'boolean', default: false },
     'probe-ms': { type: 'string', default: '150' },
+    'stt-endpoint': { type: 'string', default: 'streaming' },
   },
 });
+const sttEndpoint = values['stt-endpoint'] === 'realtime' ? 'realtime' : 'streaming';
 const RATE = 8000;
 const calls = Number(values.calls);
 const seed = Number(values.seed);
@@ -99,7 +103,7 @@ const speech = new ScriptedSpeech(RATE);
 async function piece(name: SpeechFixtureName, text: string): Promise<ScriptedPiece> {
   const { pcm } = await loadSpeechFixture(name, RATE);
   const { words } = fixtureWords(name);
-  return speech.piece(pcm, words[0]!.startMs, words.at(-1)!.endMs, text);
+  return speech.piece(pcm, words[0]!.startMs, words.at(-1)!.endMs, text, words.at(-1)!.startMs);
 }
 
 const unfinished: Utterance[] = [];
@@ -186,6 +190,7 @@ async function runMode(mode: 'off' | 'on'): Promise<ModeResult> {
       NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
       SARVAM_API_KEY: 'bench-sarvam',
       SARVAM_BASE_URL: sarvam.url,
+      STT_SARVAM_ENDPOINT: sttEndpoint,
       OPENAI_API_KEY: 'bench-openai',
       OPENAI_BASE_URL: openai.url,
       AGENT_FILE: agentFile,
@@ -272,7 +277,7 @@ for (const mode of modes) results.push(await runMode(mode));
 const n = unfinished.length;
 const f = (v: number) => (Number.isNaN(v) ? '–' : v.toFixed(0));
 console.log(
-  `\n## End of turn: fixed ${END_OF_TURN_MS} ms vs completeness (min 300 / max 1200 / probe ${values['probe-ms']} ms), seed ${seed}`,
+  `\n## End of turn: fixed ${END_OF_TURN_MS} ms vs completeness (min 300 / max 1200 / probe ${values['probe-ms']} ms), Sarvam ${sttEndpoint} socket, seed ${seed}`,
 );
 console.log(
   '\n| end of turn | unfinished: answered in the pause | unfinished: one turn, whole text | other | finished: voice-to-voice p50 / p95 (n) | finished: caller-side p50 | unfinished: voice-to-voice p50 after the rest | turns unanswered |',

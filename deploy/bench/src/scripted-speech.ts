@@ -24,17 +24,29 @@ export class ScriptedSpeech {
 
   constructor(readonly rate: 8000 | 16000) {}
 
-  /** `pcm` (whole, at the bench's rate) scaled to be unique, transcribed as `text` wherever its speech is heard. */
-  piece(pcm: Buffer, speechFromMs: number, speechToMs: number, text: string): ScriptedPiece {
+  /**
+   * `pcm` (whole, at the bench's rate) scaled to be unique, transcribed as `text` wherever its
+   * speech is heard. `lastWordFromMs`: where its last word starts (default: the speech start); the
+   * text is recognised once the loudest 20 ms of that word have arrived, as a recogniser can name a
+   * sentence's last word only once it is heard (what an interim transcript can say mid-sentence).
+   */
+  piece(
+    pcm: Buffer,
+    speechFromMs: number,
+    speechToMs: number,
+    text: string,
+    lastWordFromMs = speechFromMs,
+  ): ScriptedPiece {
     const token = `piece${this.recordings.length}`;
     // Gains 0.997, 0.994, …: inaudible, but no two pieces share a sample run.
     const gain = 1 - 0.003 * (this.recordings.length + 1);
     const scaled = Buffer.alloc(pcm.byteLength);
     for (let i = 0; i + 1 < pcm.byteLength; i += 2) scaled.writeInt16LE(Math.round(pcm.readInt16LE(i) * gain), i);
+    const heardFromMs = Math.max(speechFromMs, Math.min(lastWordFromMs, speechToMs - 20));
     this.recordings.push({
       pcm: scaled,
       sampleRate: this.rate,
-      words: { text: token, words: [{ word: token, startMs: speechFromMs, endMs: speechToMs }] },
+      words: { text: token, words: [{ word: token, startMs: heardFromMs, endMs: speechToMs }] },
     });
     this.texts.set(token, text);
     return { pcm: scaled, speechFromMs, speechToMs, text };

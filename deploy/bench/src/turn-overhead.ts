@@ -13,13 +13,24 @@
  *          --speculate off|on|both (`turn.speculate`: the LLM starts at the pause probe; both:
  *          before and after in one run) — also reports model requests per caller turn
  *          --probe-ms 150 (the pause probe, `turn.completeness.probeSilenceMs`, where speculation starts)
+ *          --stt-endpoint streaming|realtime (Sarvam's socket, `STT_SARVAM_ENDPOINT`; realtime sends
+ *          interim transcripts: the fake's every 100 ms of speech audio, as late as its finals)
+ *
+ * The fake Sarvam recognises the recording word by word (`fixtureTranscripts`): a word is heard
+ * once its loudest 20 ms have arrived, so an interim transcript grows as the caller speaks.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { simulateCall, type SimulatedCall } from '@audexly/simulator';
-import { speechFixture, startFakeOpenAI, startFakeSarvam } from '@audexly/testing';
+import {
+  fixtureTranscripts,
+  speechFixture,
+  speechFixtureRecordings,
+  startFakeOpenAI,
+  startFakeSarvam,
+} from '@audexly/testing';
 import { watchAudio } from './audio-arrivals.js';
 import { fetchCallData } from './call-events.js';
 import { measureMachineLoad } from './machine-load.js';
@@ -55,8 +66,10 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     speculate: { type: 'string', default: 'off' },
     'probe-ms': { type: 'string', default: '150' },
+    'stt-endpoint': { type: 'string', default: 'streaming' },
   },
 });
+const sttEndpoint = values['stt-endpoint'] === 'realtime' ? 'realtime' : 'streaming';
 const speculations = values.speculate === 'both' ? [false, true] : values.speculate === 'on' ? [true] : [false];
 const calls = Number(values.calls);
 const turnsPerCall = Number(values.turns);
@@ -84,9 +97,14 @@ async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<
   const l = latencies[mode];
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const audioIn = await watchAudio('audio.in', natsUrl);
+  const recognise = fixtureTranscripts(await speechFixtureRecordings(RATE));
   const sarvam = await startFakeSarvam({
     apiKey: 'bench-sarvam',
-    transcripts: () => TRANSCRIPT,
+    // The whole sentence as Sarvam would punctuate it; what is heard so far as its words.
+    transcripts: (audio, rate) => {
+      const words = recognise(audio, rate);
+      return words === 'go forward ten meters' ? TRANSCRIPT : words;
+    },
     sttLatencyMs: l.sttLatencyMs,
     ttsFirstByteMs: l.ttsFirstByteMs,
   });
@@ -104,6 +122,7 @@ async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<
       NATS_URL: natsUrl,
       SARVAM_API_KEY: 'bench-sarvam',
       SARVAM_BASE_URL: sarvam.url,
+      STT_SARVAM_ENDPOINT: sttEndpoint,
       OPENAI_API_KEY: 'bench-openai',
       OPENAI_BASE_URL: openai.url,
       AGENT_FILE: agentFile(speculate, probeMs),
