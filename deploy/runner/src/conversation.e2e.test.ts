@@ -140,8 +140,16 @@ beforeAll(async () => {
   // which no deployment has). Synthesised now, they are served from the fake's cache.
   for (const text of LONG_REPLY) await synthesizeSpeech({ text, voice: 'en', sampleRate: 8000, pace: 1 });
   platform = await startInProcessPlatform({
-    // goforward's utterance (pre-roll, 2 s of speech, end-of-turn silence) is under 3.6 s; numbers' is longer.
-    sarvam: { transcripts: (audio, rate) => (audio.length / (rate * 2) > 3.6 ? NUMBERS : GO) },
+    // What Sarvam is asked for at the pause that ends each turn: goforward's utterance (pre-roll and
+    // speech, ≈ 2.1 s) is under 3 s, numbers' (≈ 3.3 s) is longer. Under a second is the fading end of
+    // a last word after that pause, flushed on its own: no words. (This was 3.6 s while a turn's
+    // fading end went with the next utterance and lengthened it.)
+    sarvam: {
+      transcripts: (audio, rate) => {
+        const seconds = audio.length / (rate * 2);
+        return seconds > 3 ? NUMBERS : seconds > 1 ? GO : '';
+      },
+    },
     // A slow-ish model, so a long answer is still streaming when the caller barges in.
     openai: {
       reply: (messages) => scripts.get(scenarioOf(messages))?.(messages) ?? 'I have no script for this.',
