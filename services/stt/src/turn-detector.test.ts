@@ -19,6 +19,33 @@ function feed(detector: TurnDetector, pattern: [boolean, number][], onEvent?: (e
 describe('TurnDetector with pause probes', () => {
   const options = { minSpeechMs: 200, endOfTurnSilenceMs: 500, probeSilenceMs: 200 };
 
+  it('never reports a pause or the end on a speech window: the audio asked for must not end inside a word', () => {
+    // 180 ms of silence, then the first 40 ms of the next word (under resumeSpeechMs, 60 ms, so not
+    // yet "speech again"): the probe is due at 200 ms of silence, inside the word's onset.
+    const probing = feed(new TurnDetector(options), [
+      [true, 600],
+      [false, 180],
+      [true, 40],
+      [false, 400],
+    ]);
+    expect(probing.map((e) => [e.event.type, e.at])).toEqual([
+      ['start', 200],
+      ['pause', 840],
+      ['end', 1100],
+    ]);
+    // The same at the end of the turn.
+    const ending = feed(new TurnDetector({ minSpeechMs: 200, endOfTurnSilenceMs: 500 }), [
+      [true, 600],
+      [false, 480],
+      [true, 40],
+      [false, 200],
+    ]);
+    expect(ending.map((e) => [e.event.type, e.at])).toEqual([
+      ['start', 200],
+      ['end', 1140],
+    ]);
+  });
+
   it('reports one pause per silence, and the silence set for that pause ends the turn', () => {
     const detector = new TurnDetector(options);
     const events = feed(

@@ -109,6 +109,10 @@ export class TurnDetector {
       this.runMs = 0;
     }
     this.silenceMs += durationMs;
+    // A window of speech too short to count yet (under resumeSpeechMs) still counts towards the
+    // silence, but a pause or the end is only reported on a silent window: reported on a speech
+    // window, the audio asked for would end inside the word the caller is starting.
+    if (speech) return null;
     const { probeSilenceMs } = this.options;
     if (
       probeSilenceMs !== undefined &&
