@@ -84,8 +84,12 @@ export class Transcriber {
   private readonly interim: boolean;
   /** With interim transcripts: the latest pause's probe, told each newer one. */
   private listening: Probe | null = null;
-  /** The loudest 20 ms of the audio pushed since the last flush, dBFS. */
-  private loudestSinceFlush = -Infinity;
+  /**
+   * The loudest 20 ms of the audio pushed since a probe's flush, dBFS (-Infinity when the last
+   * flush was not a probe's: only audio after a probe is ever measured).
+   */
+  private loudestSinceProbe = -Infinity;
+  private measuring = false;
 
   constructor(
     private readonly call: CallPort,
@@ -126,7 +130,8 @@ export class Transcriber {
   push(pcm: Buffer): void {
     if (!this.live || !this.session) return;
     this.session.push(pcm);
-    this.loudestSinceFlush = Math.max(this.loudestSinceFlush, loudestWindowDbfs(pcm, this.call.call.sampleRate));
+    if (this.measuring)
+      this.loudestSinceProbe = Math.max(this.loudestSinceProbe, loudestWindowDbfs(pcm, this.call.call.sampleRate));
   }
 
   /**
@@ -145,7 +150,7 @@ export class Transcriber {
       return;
     }
     this.pending.push(probe);
-    this.flushSession(this.session);
+    this.flushSession(this.session, true);
   }
 
   /** The caller spoke on after a pause: that pause hears no more interim transcripts. */
@@ -173,7 +178,9 @@ export class Transcriber {
     }
     if (!this.live || !this.session) return;
     this.live = false;
-    if (afterProbe && !this.interim && this.loudestSinceFlush <= QUIET_AFTER_PROBE_DBFS) {
+    const quietSinceProbe = this.loudestSinceProbe <= QUIET_AFTER_PROBE_DBFS;
+    this.measuring = false;
+    if (afterProbe && !this.interim && quietSinceProbe) {
       const last = this.pending.at(-1);
       if (last && 'heard' in last && last.utterance === flushed.utterance) {
         last.ends = flushed;
@@ -186,11 +193,13 @@ export class Transcriber {
       }
     }
     this.pending.push(flushed);
-    this.flushSession(this.session);
+    this.flushSession(this.session, false);
   }
 
-  private flushSession(session: SttSession): void {
-    this.loudestSinceFlush = -Infinity;
+  /** Flushes; after a probe's flush the audio that follows is measured (see {@link end}). */
+  private flushSession(session: SttSession, probe: boolean): void {
+    this.loudestSinceProbe = -Infinity;
+    this.measuring = probe;
     session.flush();
   }
 

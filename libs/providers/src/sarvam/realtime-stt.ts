@@ -2,7 +2,13 @@ import { createStreamingResampler } from '@audexly/audio';
 import type { SarvamAI, SarvamAIClient } from 'sarvamai';
 import type { SttProvider, SttSession, SttSessionOptions } from '../stt.js';
 import { DEFAULT_FLUSH_GRACE_MS, type SarvamStreamingSttOptions } from './streaming-stt.js';
-import { SttSocketSession, type SttWire, type WireReader } from './stt-socket-session.js';
+import {
+  closeSdkSocket,
+  isSdkSocketOpen,
+  SttSocketSession,
+  type SttWire,
+  type WireReader,
+} from './stt-socket-session.js';
 
 type RealtimeClient = SarvamAIClient['speechToTextRealtimeStreaming'];
 type RealtimeSocket = Awaited<ReturnType<RealtimeClient['connect']>>;
@@ -20,6 +26,14 @@ type ConnectArgs = Parameters<RealtimeClient['connect']>[0];
 
 /** The realtime endpoint's default model. */
 export const defaultSarvamRealtimeSttModel = 'saaras:v3-realtime';
+
+export interface SarvamRealtimeSttOptions extends SarvamStreamingSttOptions {
+  /**
+   * The API key again: the SDK's client for this endpoint (sarvamai 1.1.10) does not send the
+   * client's key; it sends only the one given to `connect()`.
+   */
+  apiKey: string;
+}
 
 /**
  * Sarvam's realtime STT over `/speech-to-text-realtime/ws` (reference A2b, beta: it needs beta
@@ -39,14 +53,6 @@ export const defaultSarvamRealtimeSttModel = 'saaras:v3-realtime';
  * (`saarika:v2.5`, `saaras:v3`), which this endpoint refuses, so a model without `-realtime` in its
  * name is replaced by {@link defaultSarvamRealtimeSttModel}.
  */
-export interface SarvamRealtimeSttOptions extends SarvamStreamingSttOptions {
-  /**
-   * The API key again: the SDK's client for this endpoint (sarvamai 1.1.10) does not send the
-   * client's key; it sends only the one given to `connect()`.
-   */
-  apiKey: string;
-}
-
 export class SarvamRealtimeStt implements SttProvider {
   readonly name = 'sarvam-realtime';
   readonly interimTranscripts = true;
@@ -114,14 +120,8 @@ function realtimeWire(connect: () => Promise<RealtimeSocket>): SttWire<RealtimeS
       socket.on('error', on.error);
       socket.on('close', (ev) => on.close(ev.code));
     },
-    isOpen: (socket) => socket.readyState === 1,
-    close: (socket) => {
-      try {
-        socket.close();
-      } catch {
-        // Never opened, or already closed.
-      }
-    },
+    isOpen: isSdkSocketOpen,
+    close: closeSdkSocket,
     sendAudio: (socket, data) => {
       startUtterance(socket);
       socket.sendRealtimeAudioInput({ event: 'audio_input', audio: data });

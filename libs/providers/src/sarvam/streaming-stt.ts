@@ -1,7 +1,13 @@
 import { createStreamingResampler } from '@audexly/audio';
 import type { SarvamAI, SarvamAIClient } from 'sarvamai';
 import type { SttProvider, SttSession, SttSessionOptions } from '../stt.js';
-import { SttSocketSession, type SttWire, type WireReader } from './stt-socket-session.js';
+import {
+  closeSdkSocket,
+  isSdkSocketOpen,
+  SttSocketSession,
+  type SttWire,
+  type WireReader,
+} from './stt-socket-session.js';
 
 type SttSocket = Awaited<ReturnType<SarvamAIClient['speechToTextStreaming']['connect']>>;
 type SttMessage = SarvamAI.SpeechToTextStreamingResponse;
@@ -73,15 +79,9 @@ function streamingWire(connect: () => Promise<SttSocket>, wireRate: number): Stt
       socket.on('error', on.error);
       socket.on('close', (ev) => on.close(ev.code));
     },
-    isOpen: (socket) => socket.readyState === 1,
+    isOpen: isSdkSocketOpen,
     answersEveryFlush: false,
-    close: (socket) => {
-      try {
-        socket.close();
-      } catch {
-        // Never opened, or already closed.
-      }
-    },
+    close: closeSdkSocket,
     sendAudio: (socket, data) => socket.transcribe({ audio: data, sample_rate: wireRate, encoding: 'audio/wav' }),
     sendFlush: (socket) => socket.flush(),
     read: (message, into) => readStreamingMessage(message as SttMessage, into),

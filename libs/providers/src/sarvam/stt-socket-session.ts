@@ -47,6 +47,18 @@ export interface SttWire<S> {
   read(message: unknown, into: WireReader): void;
 }
 
+/** Whether one of the SDK's sockets is open (both sockets share the WebSocket readyState). */
+export const isSdkSocketOpen = (socket: { readonly readyState: number }): boolean => socket.readyState === 1;
+
+/** Closes one of the SDK's sockets; never throws. */
+export const closeSdkSocket = (socket: { close(): void }): void => {
+  try {
+    socket.close();
+  } catch {
+    // Never opened, or already closed.
+  }
+};
+
 /**
  * One call's session on one of Sarvam's STT sockets: one socket at a time, one `final` per flush,
  * assembled from every transcript Sarvam sends for that audio ({@link TranscriptAssembly}: Sarvam
