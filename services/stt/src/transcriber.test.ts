@@ -102,6 +102,24 @@ describe('Transcriber with interim transcripts', () => {
     expect(heard).toEqual(['my number is']);
   });
 
+  it('the next pause after the caller spoke on waits for an interim transcript newer than the one before', async () => {
+    const { session, transcriber, settle } = setup(true);
+    await transcriber.begin(1);
+    transcriber.probe(1, () => undefined);
+    session.say(partial('my number is'));
+    await settle();
+    transcriber.resumed();
+    const next: string[] = [];
+    transcriber.probe(1, (text) => next.push(text));
+    // The stale one sent again says nothing of the words since.
+    session.say(partial('my number is'));
+    await settle();
+    expect(next).toEqual([]);
+    session.say(partial('my number is nine eight'));
+    await settle();
+    expect(next).toEqual(['my number is nine eight']);
+  });
+
   it('an interim transcript while an earlier utterance’s final is pending is of that audio, not this pause’s', async () => {
     const { session, transcriber, heard, settle, port, finals } = setup(true);
     await transcriber.begin(1);

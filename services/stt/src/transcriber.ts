@@ -82,6 +82,8 @@ export class Transcriber {
    * transcribed apart from the rest, or with the next utterance.
    */
   private readonly interim: boolean;
+  /** The interim transcript that was latest when the caller last spoke on after a pause. */
+  private stalePartial = '';
   /** With interim transcripts: the latest pause's probe, told each newer one. */
   private listening: Probe | null = null;
   /**
@@ -153,9 +155,14 @@ export class Transcriber {
     this.flushSession(this.session, true);
   }
 
-  /** The caller spoke on after a pause: that pause hears no more interim transcripts. */
+  /**
+   * The caller spoke on after a pause: that pause hears no more interim transcripts, and the
+   * latest one is stale (it lacks what they say now): the next pause waits for a newer one.
+   */
   resumed(): void {
     this.listening = null;
+    this.stalePartial = this.partial;
+    this.partial = '';
   }
 
   /**
@@ -249,6 +256,7 @@ export class Transcriber {
         continue;
       }
       this.partial = '';
+      this.stalePartial = '';
       const next = event.type === 'final' ? this.pending.shift() : undefined;
       if (event.type === 'unplaced' || !next) {
         this.carry(event.text);
@@ -276,6 +284,9 @@ export class Transcriber {
 
   /** An interim transcript: the pause being listened to hears it, if it is of this utterance's audio. */
   private onPartial(text: string): void {
+    // The same text again after the caller spoke on says nothing about what they said since.
+    if (text === this.stalePartial) return;
+    this.stalePartial = '';
     this.partial = text;
     if (this.listening && this.pending.length === 0) this.tell(this.listening, text);
   }
