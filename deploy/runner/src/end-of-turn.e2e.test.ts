@@ -88,8 +88,10 @@ describe.each(['streaming', 'realtime'] as const)('on the %s socket', (endpoint)
         sttLatencyMs: 100,
       },
       env: { STT_SARVAM_ENDPOINT: endpoint },
-      // Slower than the caller's pause, so a request started in it is still streaming when they read on.
-      openai: { reply: () => 'Thank you, noted.', firstTokenMs: 700 },
+      // Far slower than the caller's pause, so a request started in it is still waiting when they read
+      // on. On the realtime socket it starts at the probe, 150 ms into the 500 ms pause, and the
+      // caller's resumption is heard ≈ 100 ms after it: 700 ms left too little room on a busy machine.
+      openai: { reply: () => 'Thank you, noted.', firstTokenMs: 1200 },
     });
     withRules = callWithPause(platform, `eotrules${endpoint}`, true);
     fixed = callWithPause(platform, `eotfixed${endpoint}`, false);
