@@ -97,6 +97,20 @@ describe('SarvamStreamingTts', () => {
     expect(sarvam.requests.filter((r) => r.endpoint === 'tts-ws')).toHaveLength(2);
   });
 
+  it('a text aborted while it waits for the one before it was never sent: the socket stays', async () => {
+    const s = await open(voice(8000));
+    const dropped = new AbortController();
+    const first = collect(s.synthesize('First sentence.'));
+    const second = collect(s.synthesize('A sentence nobody will hear.', dropped.signal));
+    dropped.abort();
+    await first;
+    expect(await second).toEqual([]);
+    await collect(s.synthesize('Hello again.'));
+    const sockets = sarvam.requests.filter((r) => r.endpoint === 'tts-ws');
+    expect(sockets).toHaveLength(1);
+    expect(sockets[0]!.texts).toEqual(['First sentence.', 'Hello again.']);
+  });
+
   it('throws a retryable upstream error when Sarvam reports one', async () => {
     sarvam.inject({ on: 'tts-ws', error: 'synthesis backend unavailable' });
     const s = await open(voice(8000));

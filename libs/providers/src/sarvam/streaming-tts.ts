@@ -52,6 +52,7 @@ class StreamingTtsSession implements TtsSession {
     const onAbort = (): void => this.dropSocket();
     signal?.addEventListener('abort', onAbort, { once: true });
     let complete = false;
+    let sent = false;
     try {
       if (signal?.aborted || this.closed) return;
       const socket = await this.connect(signal);
@@ -60,6 +61,7 @@ class StreamingTtsSession implements TtsSession {
       this.receiver = receiver;
       socket.convert(text);
       socket.flush();
+      sent = true;
       const carry = new PcmCarry();
       for await (const msg of receiver) {
         if (signal?.aborted) return;
@@ -79,7 +81,7 @@ class StreamingTtsSession implements TtsSession {
       signal?.removeEventListener('abort', onAbort);
       this.receiver = null;
       // Anything short of `final` leaves audio in flight for this text: drop the socket so none leaks into the next.
-      if (!complete) this.dropSocket();
+      if (sent && !complete) this.dropSocket();
       release();
     }
   }
