@@ -87,6 +87,13 @@ export const turnConfigSchema = z.object({
    * and then speaks on.
    */
   speculate: z.boolean().default(true),
+  /**
+   * With `speculate`: TTS also synthesises the speculative answer's first sentence as soon as the
+   * model has written it, so its audio is ready when the turn is confirmed. Gains up to the TTS
+   * first byte when the model's first sentence comes before the end of turn (a long end-of-turn
+   * silence, interim transcripts); costs that sentence's TTS characters when the caller speaks on.
+   */
+  speculateTts: z.boolean().default(true),
 });
 
 /** An HTTP tool the model may call: POST JSON arguments to `url`, the JSON answer goes back to the model. */

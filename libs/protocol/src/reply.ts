@@ -28,7 +28,22 @@ export const replyDoneSchema = z.object({
     .default(null),
 });
 
-export const replyEventSchema = z.discriminatedUnion('type', [replySegmentSchema, replyDoneSchema]);
+/**
+ * The first sentence of a speculative answer (`turn.speculateTts`), before the turn is confirmed:
+ * TTS may synthesise it ahead. It is heard only if the next segment TTS speaks has exactly this
+ * text; that segment takes the audio over, any other ends it. Not part of any turn or transcript.
+ */
+export const replyPrepareSchema = z.object({
+  type: z.literal('reply.prepare'),
+  ...eventBase,
+  /** The utterance the speculation answers. */
+  utterance: z.number().int().nonnegative(),
+  /** The sentence (PII). */
+  text: z.string().min(1),
+});
+
+export const replyEventSchema = z.discriminatedUnion('type', [replySegmentSchema, replyDoneSchema, replyPrepareSchema]);
 export type ReplySegment = z.infer<typeof replySegmentSchema>;
+export type ReplyPrepare = z.infer<typeof replyPrepareSchema>;
 export type ReplyDone = z.infer<typeof replyDoneSchema>;
 export type ReplyEvent = z.infer<typeof replyEventSchema>;

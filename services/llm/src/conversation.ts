@@ -9,6 +9,7 @@ import { buildSystemPrompt } from './prompt.js';
 import { AgentTools } from './tools.js';
 import { runToolCalls, type Ending } from './tool-calls.js';
 import { SpeculativeLlm } from './speculation.js';
+import { watchFirstSentence } from './sentence-splitter.js';
 import { replyRequest, streamReply, type ReplyOutcome, type ReplySettings } from './turn-runner.js';
 import { traceLlmTurn, traceSpeculation } from './turn-span.js';
 import { userText, type CallerInput } from './caller-input.js';
@@ -136,8 +137,9 @@ export class Conversation {
 
   /**
    * `speech.tentative`: the caller paused; start the answer to what they said so far. Nothing of
-   * it is published or enters the history: the model request is only taken over by the turn's
-   * answer if that asks exactly the same (same text, same history), else aborted.
+   * it enters the history: the model request is only taken over by the turn's answer if that asks
+   * exactly the same (same text, same history), else aborted. With `turn.speculateTts` its first
+   * sentence goes to TTS as `reply.prepare`, heard only if the turn's first segment says the same.
    */
   tentative(utterance: number, text: string): void {
     const speculation = this.speculation;
@@ -150,7 +152,14 @@ export class Conversation {
     this.speculatedText = { utterance, text };
     this.call.log.debug({ utterance }, 'speculative answer started');
     const request = replyRequest(messages, this.replySettings());
-    traceSpeculation(this.call.callId, utterance, this.agent, () => speculation.speculate(request, this.call.signal));
+    const watcher = this.agent.turn.speculateTts
+      ? watchFirstSentence({ minChars: this.settings.minSegmentChars }, (sentence) =>
+          this.call.publish('reply', { type: 'reply.prepare', utterance, text: sentence }),
+        )
+      : null;
+    traceSpeculation(this.call.callId, utterance, this.agent, () =>
+      speculation.speculate(request, this.call.signal, watcher),
+    );
   }
 
   /** `speech.resumed`: the caller spoke on; the speculative answer is aborted. */

@@ -117,3 +117,28 @@ function isAbbreviation(before: string): boolean {
   if (/^\p{Lu}$/u.test(word)) return true; // an initial: "A. P. J."
   return ABBREVIATIONS.has(word.toLowerCase());
 }
+
+/**
+ * Hands `onSentence` the first sentence of streamed text, once: the text the first segment of a
+ * reply streamed the same way will have (the splitter's output depends only on the text).
+ */
+export function watchFirstSentence(
+  options: SentenceSplitterOptions,
+  onSentence: (sentence: string) => void,
+): { text(text: string): void; end(): void } {
+  const splitter = new SentenceSplitter(options);
+  let said = false;
+  const say = (sentences: string[]) => {
+    if (said || sentences.length === 0) return;
+    said = true;
+    onSentence(sentences[0]!);
+  };
+  return {
+    text: (text) => {
+      if (!said) say(splitter.push(text));
+    },
+    end: () => {
+      if (!said) say(splitter.flush());
+    },
+  };
+}

@@ -24,6 +24,10 @@ async function eventually(condition: () => boolean): Promise<void> {
   expect(condition()).toBe(true);
 }
 
+/** The `reply.prepare` events the call published, without their envelope. */
+const prepares = (t: TestCall) =>
+  t.replies.seen.flatMap((e) => (e.type === 'reply.prepare' ? [{ utterance: e.utterance, text: e.text }] : []));
+
 const userMessages = (fake: FakeLlm, i: number) => fake.requests[i]!.messages.filter((m) => m.role === 'user');
 
 describe('speculative answers (turn.speculate)', () => {
@@ -108,6 +112,46 @@ describe('speculative answers (turn.speculate)', () => {
       expect(fake.requests).toHaveLength(2);
       expect(fake.requests[0]!.signal?.aborted).toBe(true);
       expect(userMessages(fake, 1)).toEqual([{ role: 'user', content: 'I want to cancel it.' }]);
+    });
+  });
+
+  it('sends the speculation’s first sentence to TTS (reply.prepare) before the final: the text the turn’s first segment then has', async () => {
+    const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 2 });
+    await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
+      await callerSpeaking(t);
+      tentative(t, 1, 'Please cancel my booking.');
+      await t.port.waitFor('reply', (e) => e.type === 'reply.prepare');
+      expect(t.replies.seen.filter((e) => e.type === 'reply.segment' && e.turn === 1)).toEqual([]);
+      t.speech(1, 'Please cancel my booking.');
+      const segments = (await t.doneOf(1)).filter((e) => e.type === 'reply.segment');
+      // Once, for the first sentence only, and not again when the turn took the answer over.
+      expect(prepares(t)).toEqual([{ utterance: 1, text: 'Noted, thank you.' }]);
+      expect(segments[0]?.text).toBe('Noted, thank you.');
+    });
+  });
+
+  it('sends no first sentence to TTS with turn.speculateTts off, nor when the caller speaks on before the model wrote one', async () => {
+    const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 2 });
+    await withCall(fake, { turn: { speculate: true, speculateTts: false } }, {}, async (t) => {
+      await callerSpeaking(t);
+      tentative(t, 1, 'Please cancel my booking.');
+      await eventually(() => fake.requests.length === 1);
+      t.speech(1, 'Please cancel my booking.');
+      await t.doneOf(1);
+      expect(fake.requests).toHaveLength(1);
+      expect(prepares(t)).toEqual([]);
+    });
+    // 200 ms per 4 characters: the first sentence needs a second; the caller speaks on at once.
+    const slow = new FakeLlm({ reply: () => ANSWER, delayMs: 200 });
+    await withCall(slow, { turn: { speculate: true } }, {}, async (t) => {
+      await callerSpeaking(t);
+      tentative(t, 1, 'my number is');
+      await eventually(() => slow.requests.length === 1);
+      t.port.send('speech', { type: 'speech.resumed', utterance: 1 });
+      await eventually(() => slow.requests[0]!.signal?.aborted === true);
+      t.speech(1, 'my number is nine eight');
+      await t.doneOf(1);
+      expect(prepares(t)).toEqual([]);
     });
   });
 

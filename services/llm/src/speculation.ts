@@ -6,6 +6,13 @@ function requestKey(request: LlmRequest): string {
   return JSON.stringify(rest);
 }
 
+/** Sees a speculation's text while it is only a speculation (until a turn takes it over or it is dropped). */
+export interface SpeculationWatcher {
+  text(text: string): void;
+  /** The stream ended without an error while still a speculation. */
+  end(): void;
+}
+
 interface Running {
   key: string;
   controller: AbortController;
@@ -18,6 +25,8 @@ interface Running {
   wake: (() => void) | null;
   /** The request's stream, read to its end. */
   done: Promise<void>;
+  /** Cleared when a turn takes the request over or it is dropped. */
+  watcher: SpeculationWatcher | null;
 }
 
 /**
@@ -42,8 +51,9 @@ export class SpeculativeLlm implements LlmProvider {
    * Sends `request` now (its signal is ignored; `cancel()` aborts it), replacing any earlier one.
    * Resolves once its stream has ended and its fate is known: true if a turn took it over (even
    * after it had streamed everything), false if it was aborted, replaced or never asked for.
+   * `watcher` sees its text until then.
    */
-  speculate(request: LlmRequest, callSignal: AbortSignal): Promise<boolean> {
+  speculate(request: LlmRequest, callSignal: AbortSignal, watcher: SpeculationWatcher | null = null): Promise<boolean> {
     this.cancel();
     const controller = new AbortController();
     const signal = AbortSignal.any([callSignal, controller.signal]);
@@ -52,7 +62,9 @@ export class SpeculativeLlm implements LlmProvider {
         for await (const chunk of this.inner.stream({ ...request, signal })) {
           running.chunks.push(chunk);
           running.wake?.();
+          if (chunk.type === 'text') running.watcher?.text(chunk.text);
         }
+        running.watcher?.end();
       } catch (err) {
         running.error = err instanceof Error ? err : new Error(String(err));
       } finally {
@@ -69,6 +81,7 @@ export class SpeculativeLlm implements LlmProvider {
       error: null,
       wake: null,
       done: Promise.resolve(),
+      watcher,
     };
     const settled = new Promise<boolean>((resolve) => (running.settle = resolve));
     running.done = pump(running);
@@ -87,6 +100,7 @@ export class SpeculativeLlm implements LlmProvider {
 
   /** The caller spoke on (or the speculation is stale): abort it. */
   cancel(): void {
+    if (this.running) this.running.watcher = null;
     this.running?.controller.abort();
     this.running?.settle(false);
     this.running = null;
@@ -95,6 +109,7 @@ export class SpeculativeLlm implements LlmProvider {
   stream(request: LlmRequest): AsyncIterable<LlmChunk> {
     const running = this.running;
     this.running = null;
+    if (running) running.watcher = null;
     if (!running || running.key !== requestKey(request) || running.controller.signal.aborted) {
       running?.controller.abort();
       running?.settle(false);
