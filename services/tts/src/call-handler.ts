@@ -4,6 +4,7 @@ import type { PhraseCache } from './phrase-cache.js';
 import { owedSegments } from './owed-segments.js';
 import { Speaker, type SpeakerSession } from './speaker.js';
 import type { TtsChoice } from './tts-provider.js';
+import type { TtsMetrics } from './tts-metrics.js';
 
 export interface TtsHandlerOptions {
   tts: TtsChoice;
@@ -11,17 +12,19 @@ export interface TtsHandlerOptions {
   providerSampleRate?: SampleRate;
   /** The greeting cache (null: off). Warmed for the call's agent at claim time. */
   cache: PhraseCache | null;
+  metrics?: TtsMetrics;
 }
 
 /**
  * Per call: one TTS session; `reply.segment` → audio on `audio.out` (the agent's greeting and
- * phrases straight from the greeting cache); `control.interrupt` stops a turn.
+ * phrases straight from the greeting cache, a speculative answer's first sentence from what
+ * `reply.prepare` synthesised ahead); `control.interrupt` stops a turn.
  */
 export function createTtsHandler(options: TtsHandlerOptions): CallPortHandler {
   return async (call) => {
     const replies = call.events('reply');
     const control = call.events('control');
-    const speaker = new Speaker(call, options.cache);
+    const speaker = new Speaker(call, options.cache, options.metrics);
     const owed = call.reclaimed ? recoverOwed(call) : Promise.resolve([]);
     const warming = warmCache(call, options);
     const session = await openSession(call, options);
@@ -35,9 +38,11 @@ export function createTtsHandler(options: TtsHandlerOptions): CallPortHandler {
             recovered.add(`${segment.turn}:${segment.segment}`);
             speaker.enqueue(segment);
           }
-          for await (const { event } of replies)
+          for await (const { event } of replies) {
             if (event.type === 'reply.segment' && !recovered.has(`${event.turn}:${event.segment}`))
               speaker.enqueue(event);
+            else if (event.type === 'reply.prepare') speaker.prepare(event.text);
+          }
           speaker.end();
         })(),
         (async () => {

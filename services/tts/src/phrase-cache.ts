@@ -1,6 +1,6 @@
 import { createStreamingResampler } from '@audexly/audio';
 import type { AgentConfig, SampleRate } from '@audexly/protocol';
-import type { TtsOptions, TtsProvider } from '@audexly/providers';
+import type { TtsOptions, TtsProvider, TtsSession } from '@audexly/providers';
 import type { Logger } from '@audexly/telemetry';
 
 /** The fixed texts of an agent worth synthesising ahead: its greeting and phrases. */
@@ -79,6 +79,36 @@ export class CachedAudio {
 }
 
 /**
+ * Synthesises `text` on `session` into `entry` at `rates.callRate` (the provider speaking
+ * `rates.providerRate`): finished when the provider is done, failed (and the error rethrown) when it
+ * fails, failed quietly when `signal` aborts first.
+ */
+export async function synthesizeInto(
+  entry: CachedAudio,
+  session: TtsSession,
+  text: string,
+  rates: { providerRate: SampleRate; callRate: SampleRate },
+  signal?: AbortSignal,
+): Promise<void> {
+  const { providerRate, callRate } = rates;
+  const resampler = providerRate === callRate ? null : await createStreamingResampler(providerRate, callRate);
+  try {
+    for await (const pcm of session.synthesize(text, signal)) entry.append(resampler ? resampler.push(pcm) : pcm);
+    if (signal?.aborted) {
+      entry.fail();
+      return;
+    }
+    if (resampler) entry.append(resampler.end());
+    entry.finish();
+  } catch (err) {
+    entry.fail();
+    if (!signal?.aborted) throw err;
+  } finally {
+    resampler?.destroy();
+  }
+}
+
+/**
  * The greeting cache: each agent's greeting and phrases synthesised once per (agent, text, voice,
  * call rate) and kept in memory, so a call's first words need no TTS round trip. Least recently
  * used entries go when the cache is full.
@@ -142,16 +172,10 @@ export class PhraseCache {
     }
     try {
       for (const { text, entry } of missing) {
-        const resampler = providerRate === callRate ? null : await createStreamingResampler(providerRate, callRate);
         try {
-          for await (const pcm of session.synthesize(text)) entry.append(resampler ? resampler.push(pcm) : pcm);
-          if (resampler) entry.append(resampler.end());
-          entry.finish();
+          await synthesizeInto(entry, session, text, { providerRate, callRate });
         } catch (err) {
-          entry.fail();
           log.warn({ err, agentId: agent.id }, 'could not synthesise a phrase for the greeting cache');
-        } finally {
-          resampler?.destroy();
         }
       }
       log.info({ agentId: agent.id, phrases: missing.length, ms: Date.now() - started }, 'greeting cache warmed');

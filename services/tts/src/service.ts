@@ -4,6 +4,7 @@ import type { Logger } from '@audexly/telemetry';
 import { createTtsHandler } from './call-handler.js';
 import { loadTtsConfig, type TtsServiceConfig } from './config.js';
 import { PhraseCache } from './phrase-cache.js';
+import { createTtsMetrics } from './tts-metrics.js';
 import { ttsProviderFromConfig } from './tts-provider.js';
 
 /** What tests (and the local runner) may replace. */
@@ -20,8 +21,9 @@ export function ttsStage(config: Readonly<TtsServiceConfig>, overrides: TtsServi
     stage: 'tts',
     config,
     claimSubject: overrides.claimSubject,
-    createHandler: ({ log }) =>
+    createHandler: ({ log, metrics }) =>
       createTtsHandler({
+        metrics: createTtsMetrics(metrics),
         tts: overrides.provider ? { provider: overrides.provider } : ttsProviderFromConfig(config, log),
         providerSampleRate: config.TTS_PROVIDER_SAMPLE_RATE,
         cache: config.TTS_PHRASE_CACHE ? new PhraseCache(config.TTS_PHRASE_CACHE_ENTRIES) : null,

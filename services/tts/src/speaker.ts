@@ -11,7 +11,9 @@ import {
   withSpan,
   type Span,
 } from '@audexly/telemetry';
-import { voiceOf, type PhraseCache } from './phrase-cache.js';
+import { voiceOf, type CachedAudio, type PhraseCache } from './phrase-cache.js';
+import { PreparedSpeech } from './prepared-speech.js';
+import { createTtsMetrics, type TtsMetrics } from './tts-metrics.js';
 
 /** A session to speak with, or why there is none. */
 export type SpeakerSession = { session: TtsSession; sampleRate: SampleRate } | { session: null; reason: string };
@@ -21,7 +23,8 @@ export type SpeakerSession = { session: TtsSession; sampleRate: SampleRate } | {
  * a later turn never interleaves an earlier one. Each segment's audio goes out on `audio.out` as it
  * arrives (headers turn, segment, seq, sample rate), followed by a closing message with
  * `Audexly-Last: 1`. An interrupted turn is aborted and its queued segments dropped: nothing more
- * of it is published, not even its closing message.
+ * of it is published, not even its closing message. A speculative answer's first sentence
+ * (`reply.prepare`) is synthesised ahead and played if the next segment says it.
  */
 export class Speaker {
   private readonly queue = new EventQueue<ReplySegment>();
@@ -31,13 +34,32 @@ export class Speaker {
   private seq = 0;
   private readonly failedTurns = new Set<number>();
   private readonly subject: string;
+  /** The session `run` speaks with: a sentence is prepared on it too. */
+  private session: SpeakerSession | null = null;
+  /** A sentence to prepare that came before `run` had its session. */
+  private preparedEarly: string | null = null;
+  private readonly prepared: PreparedSpeech;
 
   constructor(
     private readonly call: CallPort,
     /** Audio of the agent's greeting and phrases, served without a TTS round trip. */
     private readonly cache: PhraseCache | null = null,
+    metrics: TtsMetrics = createTtsMetrics(),
   ) {
     this.subject = subjects.audioOut(call.callId);
+    this.prepared = new PreparedSpeech(call.log, call.signal, metrics);
+  }
+
+  /** `reply.prepare`: synthesise a speculative answer's first sentence ahead. */
+  prepare(text: string): void {
+    const speaker = this.session;
+    if (speaker === null) {
+      this.preparedEarly = text;
+      return;
+    }
+    if (speaker.session === null) return;
+    const rates = { providerRate: speaker.sampleRate, callRate: this.call.call.sampleRate };
+    this.prepared.prepare(text, speaker.session, rates);
   }
 
   enqueue(segment: ReplySegment): void {
@@ -55,6 +77,17 @@ export class Speaker {
   }
 
   async run(speaker: SpeakerSession): Promise<void> {
+    this.session = speaker;
+    if (this.preparedEarly !== null) this.prepare(this.preparedEarly);
+    this.preparedEarly = null;
+    try {
+      await this.speakQueued(speaker);
+    } finally {
+      this.prepared.end();
+    }
+  }
+
+  private async speakQueued(speaker: SpeakerSession): Promise<void> {
     for await (const segment of this.queue) {
       if (segment.turn <= this.interruptedThrough) continue;
       if (this.call.signal.aborted) break;
@@ -64,7 +97,11 @@ export class Speaker {
       const span = this.segmentSpan(segment);
       try {
         await withSpan(span, async () => {
-          if (await this.speakCached(segment, signal)) {
+          const prepared = this.prepared.take(segment.text);
+          if (prepared && (await this.play(segment, prepared, signal, performance.now()))) {
+            // Synthesised ahead, during the speculation.
+            span.setAttribute('audexly.tts.prepared', true);
+          } else if (await this.speakCached(segment, signal)) {
             // Served from the greeting cache.
             span.setAttribute('audexly.tts.cached', true);
           } else if (speaker.session === null) this.failTurn(segment, speaker.reason);
@@ -84,12 +121,22 @@ export class Speaker {
     const { agent, sampleRate } = this.call.call;
     const cached = this.cache?.get(agent.id, segment.text, voiceOf(agent), sampleRate);
     if (!cached) return false;
-    const playing = cached.play(signal);
-    for (;;) {
+    return this.play(segment, cached, signal);
+  }
+
+  /**
+   * Publishes audio made ahead as it becomes available; false when its synthesis failed before any
+   * audio. With `since`, the first message says how long the segment waited for it (its provider
+   * time as the turn sees it: the synthesis began earlier).
+   */
+  private async play(segment: ReplySegment, audio: CachedAudio, signal: AbortSignal, since?: number): Promise<boolean> {
+    const playing = audio.play(signal);
+    for (let first = true; ; first = false) {
       const next = await playing.next();
       if (next.done) return next.value;
       if (signal.aborted) return true;
-      this.publish(segment, next.value, false);
+      const waitedMs = first && since !== undefined ? Math.round((performance.now() - since) * 1000) / 1000 : undefined;
+      this.publish(segment, next.value, false, waitedMs);
     }
   }
 

@@ -15,6 +15,7 @@ import { createTtsHandler } from '../call-handler.js';
 import { loadTtsConfig } from '../config.js';
 import { PhraseCache } from '../phrase-cache.js';
 import { ttsProviderFromConfig } from '../tts-provider.js';
+import type { TtsMetrics } from '../tts-metrics.js';
 
 export const log = createLogger({ service: 'tts-test', level: 'silent' });
 
@@ -76,6 +77,11 @@ export class TtsTestCall {
     this.port.send('reply', { type: 'reply.segment', turn, segment, text });
   }
 
+  /** What the LLM publishes when its speculative answer has a first sentence. */
+  prepare(utterance: number, text: string): void {
+    this.port.send('reply', { type: 'reply.prepare', utterance, text });
+  }
+
   interrupt(turn: number): void {
     this.port.send('control', { type: 'control.interrupt', turn, reason: 'barge-in' });
   }
@@ -88,9 +94,14 @@ export class TtsTestCall {
 }
 
 /** The TTS stage's work per call, built as the service builds it from its environment (one greeting cache for every call). */
-export function ttsHandler(provider: TtsProvider | undefined, env: Record<string, string> = {}): CallPortHandler {
+export function ttsHandler(
+  provider: TtsProvider | undefined,
+  env: Record<string, string> = {},
+  metrics?: TtsMetrics,
+): CallPortHandler {
   const config = loadTtsConfig({ LOG_LEVEL: 'silent', ...env });
   return createTtsHandler({
+    ...(metrics ? { metrics } : {}),
     tts: provider ? { provider } : ttsProviderFromConfig(config, log),
     providerSampleRate: config.TTS_PROVIDER_SAMPLE_RATE,
     cache: config.TTS_PHRASE_CACHE ? new PhraseCache(config.TTS_PHRASE_CACHE_ENTRIES) : null,
