@@ -179,6 +179,8 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     // Turn-taking by what was said, speculating at a 150 ms pause.
     await page.locator('input[name="turn.completeness.enabled"]').check();
     await page.locator('input[name="turn.speculate"]').check();
+    // The speculation's first sentence is synthesised ahead by default; this agent saves the characters.
+    await page.locator('input[name="turn.speculateTts"]').uncheck();
     await page.locator('input[name="turn.completeness.probeSilenceMs"]').fill('150');
     // Barge-in by the words, the agent taking its sentence again after a backchannel.
     await page.locator('select[name="turn.bargeInMode"]').selectOption('pause');
@@ -196,6 +198,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
       tools: { transferNumber: string | null };
       turn: {
         speculate: boolean;
+        speculateTts: boolean;
         bargeInMode: string;
         resumeFrom: string;
         completeness: { enabled: boolean; probeSilenceMs: number };
@@ -207,6 +210,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     expect(stored.tools.transferNumber).toBe('+919876543210');
     expect(stored.turn).toMatchObject({
       speculate: true,
+      speculateTts: false,
       bargeInMode: 'pause',
       resumeFrom: 'sentence',
       completeness: { enabled: true, probeSilenceMs: 150 },

@@ -21,6 +21,7 @@ export const NEW_AGENT = {
     minSpeechMs: 200,
     bargeIn: true,
     speculate: true,
+    speculateTts: true,
     completeness: { enabled: false, probeSilenceMs: 150 },
   },
   tools: { endCall: true, transferNumber: null, webhooks: [] },

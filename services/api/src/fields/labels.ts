@@ -44,6 +44,7 @@ export const AGENT_LABELS = {
   'turn.completeness.maxSilenceMs': 'End of an unfinished sentence after silence',
   'turn.completeness.probeSilenceMs': 'Pause that asks for the transcript so far',
   'turn.speculate': 'Start the answer at a pause',
+  'turn.speculateTts': 'Also synthesise its first sentence',
   tools: 'Tools',
   'tools.endCall': 'End call',
   'tools.transferNumber': 'Transfer number',

@@ -22,6 +22,8 @@ function summary(e: CallEvent): string {
       return `“${str('text')}”`;
     case 'reply.segment':
       return `“${str('text')}”`;
+    case 'reply.prepare':
+      return `Synthesised ahead, heard only if the turn says it: “${str('text')}”`;
     case 'reply.done':
       return `Turn ${num('turn') ?? '?'}: ${num('segments') ?? 0} segment(s)`;
     case 'playback.started':

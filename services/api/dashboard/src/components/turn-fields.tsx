@@ -76,6 +76,24 @@ export function TurnFields(props: { turn: Turn; problems: readonly FieldProblem[
             </span>
           </span>
         </label>
+        {(turn.speculate ?? NEW_AGENT.turn.speculate) && (
+          <label class="check wide">
+            <input
+              type="checkbox"
+              name="turn.speculateTts"
+              checked={turn.speculateTts ?? NEW_AGENT.turn.speculateTts}
+              onChange={(e) => set({ speculateTts: e.currentTarget.checked })}
+            />
+            <span>
+              <strong>{label('turn.speculateTts')}</strong>
+              <span class="muted">
+                {' '}
+                — its audio is ready when the turn ends. Costs that sentence's speech characters when the caller speaks
+                on
+              </span>
+            </span>
+          </label>
+        )}
         <Field
           label={label('turn.completeness.probeSilenceMs', 'ms')}
           hint="Where both settings above look at what was said so far."
