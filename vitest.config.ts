@@ -42,6 +42,7 @@ const WHOLE_PLATFORM = [
   'deploy/runner/src/gateway-rolling.e2e.test.ts',
   'deploy/runner/src/backchannel.e2e.test.ts',
   'deploy/runner/src/end-of-turn.e2e.test.ts',
+  'deploy/runner/src/speech-ahead.e2e.test.ts',
   'deploy/runner/src/caller-words.e2e.test.ts',
   'deploy/runner/src/nats-restart.e2e.test.ts',
   'deploy/runner/src/failover.test.ts',
