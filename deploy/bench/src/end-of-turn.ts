@@ -17,6 +17,7 @@
  * Options: --mode both|off|on --calls 4 (concurrent callers with unfinished utterances; half as many
  *          with finished ones) --repeat 2 (each finished utterance) --seed 1
  *          --speculate (agents also speculate: `turn.speculate`; model requests per caller turn are reported)
+ *          --speculate-tts on|off (with --speculate: `turn.speculateTts`; TTS texts are reported)
  *          --probe-ms 150 (the pause probe, `turn.completeness.probeSilenceMs`)
  *          --stt-endpoint streaming|realtime (Sarvam's socket, `STT_SARVAM_ENDPOINT`; realtime sends
  *          interim transcripts: the fake's every 100 ms of speech audio, 150 ms late like its finals)
@@ -52,6 +53,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     speculate: { type: 'boolean', default: false },
     'probe-ms': { type: 'string', default: '150' },
+    'speculate-tts': { type: 'string', default: 'on' },
     'stt-endpoint': { type: 'string', default: 'streaming' },
   },
 });
@@ -161,6 +163,8 @@ interface ModeResult {
   unanswered: number;
   load: string;
   requests: { unfinished: number; finished: number; aborted: number };
+  /** Texts the fake Sarvam synthesised (the greeting and phrases aside), and the caller turns answered. */
+  tts: { texts: number; answered: number };
 }
 
 async function runMode(mode: 'off' | 'on'): Promise<ModeResult> {
@@ -174,6 +178,7 @@ async function runMode(mode: 'off' | 'on'): Promise<ModeResult> {
       endOfTurnSilenceMs: END_OF_TURN_MS,
       completeness: { enabled: mode === 'on', probeSilenceMs: Number(values['probe-ms']) },
       speculate: values.speculate,
+      speculateTts: values['speculate-tts'] !== 'off',
     },
   });
   const agentFile = join(mkdtempSync(join(tmpdir(), 'audexly-bench-')), 'agent.json');
@@ -197,6 +202,8 @@ async function runMode(mode: 'off' | 'on'): Promise<ModeResult> {
     },
   });
   const caller = (i: number) => `+9198300${String(i).padStart(5, '0')}`;
+  /** The greeting and phrases the TTS stage synthesises ahead for its greeting cache. */
+  const fixedTexts = new Set<string>([agent.greeting, ...Object.values(agent.phrases)]);
   const loadBefore = loadavg()[0]!;
   const machine = measureMachineLoad();
   try {
@@ -232,6 +239,13 @@ async function runMode(mode: 'off' | 'on'): Promise<ModeResult> {
       finishedCallerMs: [],
       unfinishedV2v: [],
       unanswered: results.reduce((n, r) => n + r.turns.filter((t) => !t.answered).length, 0),
+      tts: {
+        texts: sarvam.requests
+          .filter((r) => r.endpoint === 'tts-ws')
+          .flatMap((r) => r.texts)
+          .filter((t) => !fixedTexts.has(t)).length,
+        answered: results.reduce((n, r) => n + r.turns.filter((t) => t.answered).length, 0),
+      },
       load: `load average ${loadBefore.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}, machine ${(busy.busyShare * 100).toFixed(0)}% busy of ${busy.cores} cores`,
     };
     for (const [i, script] of scripts.entries()) {
@@ -291,6 +305,9 @@ for (const r of results) {
 for (const r of results) {
   console.log(
     `\n${r.mode}: model requests per caller turn: unfinished ${(r.requests.unfinished / n).toFixed(2)}, finished ${(r.requests.finished / finished.length).toFixed(2)}; ${r.requests.aborted} aborted${values.speculate ? ' (turn.speculate on)' : ''}; pause probe at ${values['probe-ms']} ms`,
+  );
+  console.log(
+    `${r.mode}: TTS texts (the greeting and phrases aside): ${r.tts.texts} for ${r.tts.answered} caller utterances answered${values.speculate && values['speculate-tts'] !== 'off' ? ' (turn.speculateTts on)' : ''}`,
   );
   console.log(`${r.mode}: ${r.load}`);
   for (const line of r.other.slice(0, 8)) console.log(`  not placed: ${line}`);

@@ -12,6 +12,8 @@
  *          --layout separate|single --profile <dir> (CPU profiles of the service processes)
  *          --speculate off|on|both (`turn.speculate`: the LLM starts at the pause probe; both:
  *          before and after in one run) — also reports model requests per caller turn
+ *          --speculate-tts on|off|both (`turn.speculateTts`: TTS of the speculation's first sentence,
+ *          when speculating) — also reports TTS texts and characters per caller turn
  *          --probe-ms 150 (the pause probe, `turn.completeness.probeSilenceMs`, where speculation starts)
  *          --stt-endpoint streaming|realtime (Sarvam's socket, `STT_SARVAM_ENDPOINT`; realtime sends
  *          interim transcripts: the fake's every 100 ms of speech audio, as late as its finals)
@@ -30,6 +32,7 @@ import {
   speechFixtureRecordings,
   startFakeOpenAI,
   startFakeSarvam,
+  type FakeSarvam,
 } from '@audexly/testing';
 import { watchAudio } from './audio-arrivals.js';
 import { fetchCallData } from './call-events.js';
@@ -40,7 +43,7 @@ import { startVoiceStack } from './voice-stack.js';
 import { agentConfigSchema, delay } from '@audexly/protocol';
 
 /** The agent of the run: the built-in default's providers and 500 ms end of turn, speculating or not. */
-function agentFile(speculate: boolean, probeSilenceMs: number): string {
+function agentFile(speculate: boolean, speculateTts: boolean, probeSilenceMs: number): string {
   const agent = agentConfigSchema.parse({
     id: 'default',
     name: 'Bench receptionist',
@@ -50,7 +53,7 @@ function agentFile(speculate: boolean, probeSilenceMs: number): string {
     stt: { model: 'saarika:v2.5', language: 'en-IN' },
     llm: { model: 'gpt-4o-mini' },
     tts: { model: 'bulbul:v2', speaker: 'anushka', language: 'en-IN' },
-    turn: { speculate, completeness: { probeSilenceMs } },
+    turn: { speculate, speculateTts, completeness: { probeSilenceMs } },
   });
   const file = join(mkdtempSync(join(tmpdir(), 'audexly-bench-')), 'agent.json');
   writeFileSync(file, JSON.stringify(agent));
@@ -65,12 +68,14 @@ const { values } = parseArgs({
     layout: { type: 'string', default: 'separate' },
     profile: { type: 'string' },
     speculate: { type: 'string', default: 'off' },
+    'speculate-tts': { type: 'string', default: 'on' },
     'probe-ms': { type: 'string', default: '150' },
     'stt-endpoint': { type: 'string', default: 'streaming' },
   },
 });
 const sttEndpoint = values['stt-endpoint'] === 'realtime' ? 'realtime' : 'streaming';
 const speculations = values.speculate === 'both' ? [false, true] : values.speculate === 'on' ? [true] : [false];
+const speculateTts = values['speculate-tts'] === 'both' ? [false, true] : [values['speculate-tts'] !== 'off'];
 const calls = Number(values.calls);
 const turnsPerCall = Number(values.turns);
 const probeMs = Number(values['probe-ms']);
@@ -93,7 +98,12 @@ const latencies = {
   realistic: { sttLatencyMs: 150, firstTokenMs: 350, ttsFirstByteMs: 200 },
 } as const;
 
-async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<void> {
+/** The texts the fake Sarvam was asked to speak, on every TTS socket so far. */
+function ttsTexts(sarvam: FakeSarvam): string[] {
+  return sarvam.requests.filter((r) => r.endpoint === 'tts-ws').flatMap((r) => r.texts);
+}
+
+async function runMode(mode: 'zero' | 'realistic', speculate: boolean, tts: boolean): Promise<void> {
   const l = latencies[mode];
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const audioIn = await watchAudio('audio.in', natsUrl);
@@ -125,7 +135,7 @@ async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<
       STT_SARVAM_ENDPOINT: sttEndpoint,
       OPENAI_API_KEY: 'bench-openai',
       OPENAI_BASE_URL: openai.url,
-      AGENT_FILE: agentFile(speculate, probeMs),
+      AGENT_FILE: agentFile(speculate, tts, probeMs),
     },
   });
   try {
@@ -143,6 +153,7 @@ async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<
     // text (the fake synthesises a text once, ~140 ms, then serves it from its cache).
     await call(2);
     const requests0 = openai.requests.length;
+    const ttsTexts0 = ttsTexts(sarvam).length;
     const cpu0 = stack.cpuSeconds();
     const bench0 = process.cpuUsage();
     const machine = measureMachineLoad();
@@ -160,6 +171,7 @@ async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<
     const benchCpu = process.cpuUsage(bench0);
     const load = machine();
     const requests = openai.requests.slice(requests0);
+    const texts = ttsTexts(sarvam).slice(ttsTexts0);
 
     const all: TurnBreakdown[] = [];
     let skipped = 0;
@@ -171,11 +183,15 @@ async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<
     }
     const col = (f: (t: TurnBreakdown) => number) => all.map(f);
     console.log(
-      `\n## ${mode === 'zero' ? 'Zero-latency fakes' : 'Realistic fake latencies (STT 150 ms, LLM first token 350 ms, TTS first byte 200 ms)'}, turn.speculate ${speculate ? `on (pause probe at ${probeMs} ms)` : 'off'}`,
+      `\n## ${mode === 'zero' ? 'Zero-latency fakes' : 'Realistic fake latencies (STT 150 ms, LLM first token 350 ms, TTS first byte 200 ms)'}, turn.speculate ${speculate ? `on (pause probe at ${probeMs} ms), turn.speculateTts ${tts ? 'on' : 'off'}` : 'off'}`,
     );
     const spoken = calls * turnsPerCall;
     console.log(
       `Model requests: ${requests.length} for ${spoken} caller turns (${(requests.length / spoken).toFixed(2)} per turn), ${requests.filter((r) => r.closedByClient).length} aborted by the LLM stage`,
+    );
+    const chars = texts.reduce((n, t) => n + t.length, 0);
+    console.log(
+      `TTS texts: ${texts.length} (${(texts.length / spoken).toFixed(2)} per caller turn), ${chars} characters (${(chars / spoken).toFixed(1)} per caller turn)`,
     );
     console.log(
       `${all.length} turns measured (${skipped} skipped: interrupted or missing a timestamp), ${calls} calls × ${turnsPerCall} turns in parallel (starts spread over ${STAGGER_MS / 1000} s), layout ${layout}, ${RATE} Hz, ${FRAME_MS} ms caller frames`,
@@ -188,6 +204,12 @@ async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<
       percentileRow(
         'voice-to-voice',
         col((t) => t.voiceToVoiceMs),
+      ),
+    );
+    console.log(
+      percentileRow(
+        "  less input framing (the caller frames' phase moves with the answer's timing)",
+        col((t) => t.voiceToVoiceMs - t.inputFramingMs),
       ),
     );
     console.log(
@@ -273,6 +295,8 @@ async function runMode(mode: 'zero' | 'realistic', speculate: boolean): Promise<
   }
 }
 
-for (const mode of modes) for (const speculate of speculations) await runMode(mode, speculate);
+for (const mode of modes)
+  for (const speculate of speculations)
+    for (const tts of speculate ? speculateTts : [false]) await runMode(mode, speculate, tts);
 console.log(`\nnode deploy/bench/dist/turn-overhead.js ${process.argv.slice(2).join(' ')}`.trimEnd());
 process.exit(0);
