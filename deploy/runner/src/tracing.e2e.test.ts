@@ -179,7 +179,12 @@ describe('a call in Jaeger', () => {
           .find((s) => s.kind === SPAN_KIND.client);
         expect(openaiRequest, 'the OpenAI request beneath llm.turn or its used llm.speculation').toBeDefined();
         expect(String(openaiRequest!.attributes['url.full'] ?? '')).toContain('/chat/completions');
-        const tts = beneath.filter((s) => s.name === 'tts.segment');
+        // The TTS request: beneath a tts.segment, or (its first sentence synthesised during the
+        // speculation, on by default) beneath the turn's used tts.prepare.
+        const tts = beneath.filter(
+          (s) =>
+            s.name === 'tts.segment' || (s.name === 'tts.prepare' && s.attributes['audexly.tts.prepared'] === 'used'),
+        );
         expect(tts.some((seg) => childrenOf(spans, seg.spanId).some((s) => s.kind === SPAN_KIND.client))).toBe(true);
       }
       // The recording is assembled under the call span, after the call.

@@ -41,7 +41,7 @@ export function createTtsHandler(options: TtsHandlerOptions): CallPortHandler {
           for await (const { event } of replies) {
             if (event.type === 'reply.segment' && !recovered.has(`${event.turn}:${event.segment}`))
               speaker.enqueue(event);
-            else if (event.type === 'reply.prepare') speaker.prepare(event.text);
+            else if (event.type === 'reply.prepare') speaker.prepare(event.text, event.utterance);
           }
           speaker.end();
         })(),

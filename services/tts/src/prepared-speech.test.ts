@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FakeTts } from '@audexly/providers/testing';
-import { Registry } from '@audexly/telemetry';
+import { Registry, turnSpanId } from '@audexly/telemetry';
+import { captureSpans } from '@audexly/telemetry/testing';
 import { descriptor, lastOf, runCall, TtsTestCall, ttsHandler, type Out } from './test/harness.js';
 import { createTtsMetrics, type TtsMetrics } from './tts-metrics.js';
 
@@ -99,5 +100,33 @@ describe('a speculative answer’s first sentence synthesised ahead (reply.prepa
     });
     expect(fake.requests.map((r) => [r.text, r.completed])).toEqual([[FIRST, false]]);
     expect(await outcomes(metrics!)).toEqual({ unused: 1 });
+  });
+
+  it('traces each sentence as tts.prepare beneath the turn it would start, with its provider request: used or unused', async () => {
+    const fake = new FakeTts({ msPerChar: 50, chunkMs: 20, chunkDelayMs: 2 });
+    const capture = captureSpans();
+    try {
+      let callId = '';
+      await withCall(fake, async (t) => {
+        callId = t.call.callId;
+        t.prepare(3, 'Okay.');
+        await synthesised(() => fake.requests.length === 1);
+        t.prepare(3, FIRST);
+        t.segment(3, 0, FIRST);
+        await t.until(lastOf(3, 0));
+      });
+      await vi.waitFor(() => expect(capture.spans().filter((s) => s.name === 'tts.prepare')).toHaveLength(2));
+      const spans = capture.spans();
+      const prepares = spans.filter((s) => s.name === 'tts.prepare');
+      expect(prepares.map((s) => s.attributes['audexly.tts.prepared'])).toEqual(['unused', 'used']);
+      for (const span of prepares) {
+        expect(span.parentSpanId).toBe(turnSpanId(callId, 3));
+        expect(spans.filter((s) => s.parentSpanId === span.spanId).map((s) => s.name)).toEqual(['sarvam tts']);
+      }
+      const segment = spans.find((s) => s.name === 'tts.segment')!;
+      expect(segment.attributes['audexly.tts.prepared']).toBe('used');
+    } finally {
+      capture.stop();
+    }
   });
 });

@@ -1,8 +1,18 @@
 import type { SampleRate } from '@audexly/protocol';
 import type { TtsSession } from '@audexly/providers';
-import type { Logger } from '@audexly/telemetry';
+import { SpanKind, startChildSpan, type Logger, type Span } from '@audexly/telemetry';
 import { CachedAudio, synthesizeInto } from './phrase-cache.js';
 import type { TtsMetrics } from './tts-metrics.js';
+
+/** One sentence being (or done being) synthesised ahead, and its trace. */
+interface Prepared {
+  text: string;
+  audio: CachedAudio;
+  controller: AbortController;
+  /** `tts.prepare`: ends once the synthesis has ended and the outcome is known. */
+  span: Span;
+  synthesised: Promise<void>;
+}
 
 /**
  * The first sentence of a speculative answer (`reply.prepare`), synthesised ahead on the call's
@@ -12,7 +22,7 @@ import type { TtsMetrics } from './tts-metrics.js';
  * newer sentence replaces an older one. Only one is held, so a call's memory stays one sentence.
  */
 export class PreparedSpeech {
-  private current: { text: string; audio: CachedAudio; controller: AbortController } | null = null;
+  private current: Prepared | null = null;
 
   constructor(
     private readonly log: Logger,
@@ -20,16 +30,34 @@ export class PreparedSpeech {
     private readonly metrics: TtsMetrics,
   ) {}
 
-  /** Starts synthesising `text` on `session`, ending any sentence prepared before. */
-  prepare(text: string, session: TtsSession, rates: { providerRate: SampleRate; callRate: SampleRate }): void {
+  /**
+   * Starts synthesising `text` on `session`, ending any sentence prepared before. `span` is the
+   * sentence's `tts.prepare` span (beneath the turn it would start); the provider request is a
+   * CLIENT span beneath it, as beneath a `tts.segment`.
+   */
+  prepare(
+    text: string,
+    session: TtsSession,
+    rates: { providerRate: SampleRate; callRate: SampleRate },
+    span: Span,
+  ): void {
     this.end();
     const controller = new AbortController();
     const audio = new CachedAudio();
     const signal = AbortSignal.any([this.callSignal, controller.signal]);
-    this.current = { text: text.trim(), audio, controller };
-    synthesizeInto(audio, session, text, rates, signal).catch((err: unknown) =>
-      this.log.warn({ err }, 'could not synthesise the speculative answer ahead; its segment will be synthesised then'),
-    );
+    const request = startChildSpan(span, 'sarvam tts', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'server.address': 'api.sarvam.ai' },
+    });
+    const synthesised = synthesizeInto(audio, session, text, rates, signal)
+      .catch((err: unknown) =>
+        this.log.warn(
+          { err },
+          'could not synthesise the speculative answer ahead; its segment will be synthesised then',
+        ),
+      )
+      .finally(() => request.end());
+    this.current = { text: text.trim(), audio, controller, span, synthesised };
   }
 
   /**
@@ -42,7 +70,7 @@ export class PreparedSpeech {
     if (current === null) return null;
     this.current = null;
     if (current.text === text.trim() && !current.audio.failed) {
-      this.metrics.preparedSentences.inc({ outcome: 'used' });
+      this.settle(current, 'used');
       return current.audio;
     }
     this.drop(current);
@@ -55,8 +83,14 @@ export class PreparedSpeech {
     this.current = null;
   }
 
-  private drop(prepared: { controller: AbortController }): void {
+  private drop(prepared: Prepared): void {
     prepared.controller.abort();
-    this.metrics.preparedSentences.inc({ outcome: 'unused' });
+    this.settle(prepared, 'unused');
+  }
+
+  private settle(prepared: Prepared, outcome: 'used' | 'unused'): void {
+    this.metrics.preparedSentences.inc({ outcome });
+    prepared.span.setAttribute('audexly.tts.prepared', outcome);
+    void prepared.synthesised.finally(() => prepared.span.end());
   }
 }

@@ -37,7 +37,7 @@ export class Speaker {
   /** The session `run` speaks with: a sentence is prepared on it too. */
   private session: SpeakerSession | null = null;
   /** A sentence to prepare that came before `run` had its session. */
-  private preparedEarly: string | null = null;
+  private preparedEarly: { text: string; utterance: number } | null = null;
   private readonly prepared: PreparedSpeech;
 
   constructor(
@@ -50,16 +50,18 @@ export class Speaker {
     this.prepared = new PreparedSpeech(call.log, call.signal, metrics);
   }
 
-  /** `reply.prepare`: synthesise a speculative answer's first sentence ahead. */
-  prepare(text: string): void {
+  /** `reply.prepare`: synthesise a speculative answer's first sentence (for `utterance`) ahead. */
+  prepare(text: string, utterance: number): void {
     const speaker = this.session;
     if (speaker === null) {
-      this.preparedEarly = text;
+      this.preparedEarly = { text, utterance };
       return;
     }
     if (speaker.session === null) return;
     const rates = { providerRate: speaker.sampleRate, callRate: this.call.call.sampleRate };
-    this.prepared.prepare(text, speaker.session, rates);
+    // Beneath the turn it would start (turn n answers utterance n).
+    const span = startCallStageSpan('tts.prepare', this.call.callId, utterance, this.spanAttributes(text));
+    this.prepared.prepare(text, speaker.session, rates, span);
   }
 
   enqueue(segment: ReplySegment): void {
@@ -78,7 +80,7 @@ export class Speaker {
 
   async run(speaker: SpeakerSession): Promise<void> {
     this.session = speaker;
-    if (this.preparedEarly !== null) this.prepare(this.preparedEarly);
+    if (this.preparedEarly !== null) this.prepare(this.preparedEarly.text, this.preparedEarly.utterance);
     this.preparedEarly = null;
     try {
       await this.speakQueued(speaker);
@@ -99,8 +101,8 @@ export class Speaker {
         await withSpan(span, async () => {
           const prepared = this.prepared.take(segment.text);
           if (prepared && (await this.play(segment, prepared, signal, performance.now()))) {
-            // Synthesised ahead, during the speculation.
-            span.setAttribute('audexly.tts.prepared', true);
+            // Synthesised ahead, during the speculation (its provider request is beneath tts.prepare).
+            span.setAttribute('audexly.tts.prepared', 'used');
           } else if (await this.speakCached(segment, signal)) {
             // Served from the greeting cache.
             span.setAttribute('audexly.tts.cached', true);
@@ -186,15 +188,21 @@ export class Speaker {
 
   /** The segment's `tts.segment` span, beneath its turn's span (a no-op with tracing off). */
   private segmentSpan(segment: ReplySegment): Span {
-    const { agent } = this.call.call;
     return startCallStageSpan('tts.segment', this.call.callId, segment.turn, {
+      ...this.spanAttributes(segment.text),
+      'audexly.segment': segment.segment,
+    });
+  }
+
+  private spanAttributes(text: string) {
+    const { agent } = this.call.call;
+    return {
       agentId: agent.id,
       language: agent.tts.language,
-      'audexly.segment': segment.segment,
-      'audexly.tts.chars': segment.text.length,
+      'audexly.tts.chars': text.length,
       'audexly.tts.model': agent.tts.model,
       'audexly.tts.speaker': agent.tts.speaker,
-    });
+    };
   }
 
   /** No provider: one error event per turn; each segment still gets its closing message. */
