@@ -12,9 +12,13 @@
  *          one call of the whole duration)
  *          --platform-cpus 1 --load-cpus 0 (taskset lists; "" leaves a side unpinned) --seed N
  *          --line-noise-dbfs -65 (what each caller's line carries between words; "off": digital silence)
+ *          --speculate on|off (`turn.speculate` of the agent, on by default; the system overhead row
+ *          means "the platform's own time" only with it off: speculating, the providers overlap the silence)
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { simulateCall, type SimulatedCall } from '@audexly/simulator';
 import {
@@ -26,7 +30,7 @@ import {
   startFakeSarvam,
   type SpeechFixtureName,
 } from '@audexly/testing';
-import { delay } from '@audexly/protocol';
+import { agentConfigSchema, delay } from '@audexly/protocol';
 import { fetchCallData } from './call-events.js';
 import { measureMachineLoad } from './machine-load.js';
 import { percentile, percentileRow } from './percentiles.js';
@@ -42,6 +46,7 @@ const { values } = parseArgs({
     'load-cpus': { type: 'string', default: '0' },
     seed: { type: 'string' },
     'line-noise-dbfs': { type: 'string', default: '-65' },
+    speculate: { type: 'string', default: 'on' },
   },
 });
 const calls = Number(values.calls);
@@ -79,10 +84,25 @@ async function gatewayMetric(gatewayUrl: string, name: string): Promise<number> 
   return line ? Number(line.split(' ').at(-1)) : NaN;
 }
 
+/** The agent of the run with `turn.speculate` off (on: the built-in default agent, unchanged). */
+function nonSpeculatingAgentFile(): string {
+  const agent = agentConfigSchema.parse({
+    id: 'default',
+    name: 'Load receptionist',
+    prompt: 'You are a phone receptionist.',
+    greeting: 'Namaste! Thank you for calling. How can I help you today?',
+    turn: { speculate: false },
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'audexly-load-')), 'agent.json');
+  writeFileSync(file, JSON.stringify(agent));
+  return file;
+}
+
 async function main(): Promise<void> {
   console.log(
     `load: ${calls} callers × ${durationS} s, seed ${seed} (--seed ${seed} repeats the same callers), ` +
-      `line noise ${lineNoiseDbfs === null ? 'off (digital silence)' : `${lineNoiseDbfs} dBFS`}`,
+      `line noise ${lineNoiseDbfs === null ? 'off (digital silence)' : `${lineNoiseDbfs} dBFS`}, ` +
+      `turn.speculate ${values.speculate === 'off' ? 'off' : 'on'}`,
   );
   if (values['load-cpus']) {
     const pinned = spawnSync('taskset', ['-a', '-pc', values['load-cpus'], String(process.pid)]);
@@ -110,6 +130,7 @@ async function main(): Promise<void> {
       OPENAI_API_KEY: 'load-openai',
       OPENAI_BASE_URL: openai.url,
       MAX_CALLS: String(Math.max(100, calls * 2)),
+      ...(values.speculate === 'off' ? { AGENT_FILE: nonSpeculatingAgentFile() } : {}),
     },
   });
   try {
