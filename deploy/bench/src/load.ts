@@ -11,9 +11,11 @@
  *          --call-length S (each caller's calls last about this long, placed back to back; default:
  *          one call of the whole duration)
  *          --platform-cpus 1 --load-cpus 0 (taskset lists; "" leaves a side unpinned) --seed N
- *          --line-noise-dbfs -65 (what each caller's line carries between words; "off": digital silence)
+ *          --line-noise-dbfs=-65 (what each caller's line carries between words; "off": digital silence)
  *          --speculate on|off (`turn.speculate` of the agent, on by default; the system overhead row
  *          means "the platform's own time" only with it off: speculating, the providers overlap the silence)
+ *          --gateway-nice=0 (the gateway process's nice value: -10 puts its real-time pacing ahead of the
+ *          other services sharing its core, as a pod of its own would; needs root)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,6 +49,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     'line-noise-dbfs': { type: 'string', default: '-65' },
     speculate: { type: 'string', default: 'on' },
+    'gateway-nice': { type: 'string', default: '0' },
   },
 });
 const calls = Number(values.calls);
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
   console.log(
     `load: ${calls} callers × ${durationS} s, seed ${seed} (--seed ${seed} repeats the same callers), ` +
       `line noise ${lineNoiseDbfs === null ? 'off (digital silence)' : `${lineNoiseDbfs} dBFS`}, ` +
-      `turn.speculate ${values.speculate === 'off' ? 'off' : 'on'}`,
+      `turn.speculate ${values.speculate === 'off' ? 'off' : 'on'}, gateway nice ${values['gateway-nice']}`,
   );
   if (values['load-cpus']) {
     const pinned = spawnSync('taskset', ['-a', '-pc', values['load-cpus'], String(process.pid)]);
@@ -123,6 +126,7 @@ async function main(): Promise<void> {
   });
   const stack = await startVoiceStack({
     ...(values['platform-cpus'] ? { cpus: values['platform-cpus'] } : {}),
+    niceness: { gateway: Number(values['gateway-nice']) },
     env: {
       NATS_URL: natsUrl,
       SARVAM_API_KEY: 'load-sarvam',
@@ -240,6 +244,18 @@ async function main(): Promise<void> {
         breakdowns.map((t) => t.overheadMs),
       ),
     );
+    console.log(
+      percentileRow(
+        '  of which input framing (the wait for the 100 ms caller frame that completes the silence)',
+        breakdowns.map((t) => t.inputFramingMs),
+      ),
+    );
+    console.log(
+      percentileRow(
+        '**system overhead less input framing** (from the frame that ends the silence to the first media)',
+        breakdowns.map((t) => t.overheadMs - t.inputFramingMs),
+      ),
+    );
     console.log(`\nDrift: caller-side voice-to-voice by when the caller stopped speaking (${windowS} s windows)`);
     console.log('\n| from (s) | turns | p50 | p95 |\n| --- | --- | --- | --- |');
     for (let from = 0; from < wallS; from += windowS) {
@@ -253,7 +269,7 @@ async function main(): Promise<void> {
         `| ${name} | ${((cpu[i]! / wallS) * 100).toFixed(0)} % | ${rss0[i]!.toFixed(0)} → ${peakRss[i]!.toFixed(0)} → ${rssEnd[i]!.toFixed(0)} |`,
       );
     console.log(
-      `\nReproduce: npm run build && npm run load -- --calls ${calls} --duration ${durationS} --call-length ${callLengthS} --seed ${seed} --line-noise-dbfs ${lineNoiseDbfs ?? 'off'}`,
+      `\nReproduce: npm run build && npm run load -- --calls ${calls} --duration ${durationS} --call-length ${callLengthS} --seed ${seed} --line-noise-dbfs=${lineNoiseDbfs ?? 'off'} --speculate ${values.speculate} --gateway-nice=${values['gateway-nice']}`,
     );
   } finally {
     await stack.stop();

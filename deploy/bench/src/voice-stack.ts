@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const SERVICE_NAMES = ['stt', 'llm', 'tts', 'recorder', 'api', 'gateway'] as const;
@@ -19,6 +19,8 @@ export interface VoiceStackOptions {
   nodeArgs?: string[];
   /** CPUs the service processes may run on (`taskset` list, e.g. `1`); all of them when absent. */
   cpus?: string;
+  /** A service's scheduling priority (`nice`, −20…19; below 0 needs root), for every thread of its process. */
+  niceness?: Partial<Record<(typeof SERVICE_NAMES)[number], number>>;
 }
 
 export interface VoiceStack {
@@ -42,6 +44,14 @@ export function processCpuSeconds(pid: number): number {
     return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
   } catch {
     return 0;
+  }
+}
+
+/** Sets the nice value of every thread of `pid` (Linux sets it per thread; new threads inherit it). */
+function renice(pid: number, nice: number): void {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const done = spawnSync('renice', ['-n', String(nice), '-p', tid]);
+    if (done.status !== 0) throw new Error(`renice failed: ${done.stderr?.toString().trim()}`);
   }
 }
 
@@ -107,6 +117,8 @@ export async function startVoiceStack(options: VoiceStackOptions): Promise<Voice
       });
       pids.push(ready.pid);
       Object.assign(ports, ready.ports);
+      const nice = options.niceness?.[services as (typeof SERVICE_NAMES)[number]];
+      if (nice !== undefined) renice(ready.pid, nice);
     }
   } catch (err) {
     await stopAll();
