@@ -49,10 +49,14 @@ class StreamingTtsSession implements TtsSession {
 
   async *synthesize(text: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const release = await this.serial.acquire();
-    const onAbort = (): void => this.dropSocket();
-    signal?.addEventListener('abort', onAbort, { once: true });
     let complete = false;
     let sent = false;
+    // Once the text is out, an abort drops the socket (its audio would leak into the next text);
+    // before that (waiting, or the socket still opening) there is nothing to stop.
+    const onAbort = (): void => {
+      if (sent) this.dropSocket();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted || this.closed) return;
       const socket = await this.connect(signal);

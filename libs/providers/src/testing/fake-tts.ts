@@ -1,4 +1,5 @@
 import { bytesForMs, sineTone } from '@audexly/audio';
+import { Serial } from '../serial.js';
 import type { TtsOptions, TtsProvider, TtsSession } from '../tts.js';
 
 /** Scripted TTS for unit tests: a tone whose length is proportional to the text. */
@@ -26,8 +27,10 @@ export class FakeTts implements TtsProvider {
   }
 }
 
+/** Like a real session (the `TtsSession` contract), it speaks one text at a time, in call order. */
 class FakeTtsSession implements TtsSession {
   private closed = false;
+  private readonly serial = new Serial();
 
   constructor(
     private readonly voice: TtsOptions,
@@ -36,6 +39,17 @@ class FakeTtsSession implements TtsSession {
   ) {}
 
   async *synthesize(text: string, signal?: AbortSignal): AsyncIterable<Buffer> {
+    const release = await this.serial.acquire();
+    try {
+      if (this.closed || signal?.aborted) return;
+      yield* this.speak(text, signal);
+    } finally {
+      release();
+    }
+  }
+
+  /** Records the request (once it reaches the provider) and yields its tone. */
+  private async *speak(text: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const record = { text, options: this.voice, completed: false };
     this.requests.push(record);
     const o = this.script;
