@@ -141,16 +141,33 @@ describe('speculative answers (turn.speculate)', () => {
       expect(fake.requests).toHaveLength(1);
       expect(prepares(t)).toEqual([]);
     });
-    // 200 ms per 4 characters: the first sentence needs a second; the caller speaks on at once.
+    // 200 ms per 4 characters: the first sentence needs a second; the caller speaks on after the
+    // first piece ("Note"), which an aborted stream must not flush out as a sentence.
     const slow = new FakeLlm({ reply: () => ANSWER, delayMs: 200 });
     await withCall(slow, { turn: { speculate: true } }, {}, async (t) => {
       await callerSpeaking(t);
       tentative(t, 1, 'my number is');
       await eventually(() => slow.requests.length === 1);
+      await new Promise((r) => setTimeout(r, 300));
       t.port.send('speech', { type: 'speech.resumed', utterance: 1 });
       await eventually(() => slow.requests[0]!.signal?.aborted === true);
       t.speech(1, 'my number is nine eight');
       await t.doneOf(1);
+      expect(prepares(t)).toEqual([]);
+    });
+  });
+
+  it('sends no first sentence once the turn has taken the speculation over: the turn’s segments say it', async () => {
+    // 200 ms per 4 characters: the final comes long before the first sentence is written.
+    const fake = new FakeLlm({ reply: () => ANSWER, delayMs: 200 });
+    await withCall(fake, { turn: { speculate: true } }, {}, async (t) => {
+      await callerSpeaking(t);
+      tentative(t, 1, 'Please cancel my booking.');
+      await eventually(() => fake.requests.length === 1);
+      t.speech(1, 'Please cancel my booking.');
+      const segments = (await t.doneOf(1)).filter((e) => e.type === 'reply.segment');
+      expect(fake.requests).toHaveLength(1);
+      expect(segments.map((e) => e.text)).toEqual(['Noted, thank you.', 'Anything else?']);
       expect(prepares(t)).toEqual([]);
     });
   });

@@ -64,7 +64,8 @@ export class SpeculativeLlm implements LlmProvider {
           running.wake?.();
           if (chunk.type === 'text') running.watcher?.text(chunk.text);
         }
-        running.watcher?.end();
+        // An aborted stream ends quietly: its last words are no sentence.
+        if (!signal.aborted) running.watcher?.end();
       } catch (err) {
         running.error = err instanceof Error ? err : new Error(String(err));
       } finally {
