@@ -81,7 +81,7 @@ export class CachedAudio {
 /**
  * Synthesises `text` on `session` into `entry` at `rates.callRate` (the provider speaking
  * `rates.providerRate`): finished when the provider is done, failed (and the error rethrown) when it
- * fails, failed quietly when `signal` aborts first.
+ * fails, failed quietly when `signal` aborts first or the provider ended without any audio.
  */
 export async function synthesizeInto(
   entry: CachedAudio,
@@ -92,9 +92,14 @@ export async function synthesizeInto(
 ): Promise<void> {
   const { providerRate, callRate } = rates;
   const resampler = providerRate === callRate ? null : await createStreamingResampler(providerRate, callRate);
+  let received = false;
   try {
-    for await (const pcm of session.synthesize(text, signal)) entry.append(resampler ? resampler.push(pcm) : pcm);
-    if (signal?.aborted) {
+    for await (const pcm of session.synthesize(text, signal)) {
+      received ||= pcm.byteLength > 0;
+      entry.append(resampler ? resampler.push(pcm) : pcm);
+    }
+    // No audio at all (aborted, or the session closed under it) is no phrase to play.
+    if (signal?.aborted || !received) {
       entry.fail();
       return;
     }

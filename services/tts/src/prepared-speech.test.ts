@@ -35,10 +35,12 @@ describe('a speculative answer’s first sentence synthesised ahead (reply.prepa
     ['after its synthesis has finished', true],
     ['while it is still being synthesised', false],
   ])('is played for the segment that says it, %s: the provider synthesises it once', async (_, waitForIt) => {
-    const fake = new FakeTts({ msPerChar: 50, chunkMs: 100, chunkDelayMs: 5 });
+    // Nine chunks 100 ms apart: the segment comes while the synthesis has most of a second to go.
+    const fake = new FakeTts({ msPerChar: 50, chunkMs: 100, chunkDelayMs: waitForIt ? 5 : 100 });
     await withCall(fake, async (t, metrics) => {
       t.prepare(3, FIRST);
       await synthesised(() => fake.requests.length === 1 && (!waitForIt || fake.requests[0]!.completed));
+      expect(fake.requests[0]!.completed).toBe(waitForIt);
       expect(t.out).toEqual([]); // nothing is heard before the turn says it
       t.segment(3, 0, FIRST);
       t.segment(3, 1, 'Anything else?');
@@ -87,6 +89,29 @@ describe('a speculative answer’s first sentence synthesised ahead (reply.prepa
       ]);
       expect(bytesOf(out, 3, 0)).toBe(audioBytes(FIRST));
       expect(await outcomes(metrics)).toEqual({ used: 1, unused: 1 });
+    });
+  });
+
+  it('is left alone by an earlier turn’s segment, and ended by an interrupt of its own turn', async () => {
+    const fake = new FakeTts({ msPerChar: 50, chunkMs: 20, chunkDelayMs: 2 });
+    await withCall(fake, async (t, metrics) => {
+      t.prepare(3, FIRST);
+      await synthesised(() => fake.requests.length === 1 && fake.requests[0]!.completed);
+      // The agent still says a sentence of turn 2 (say after a tool call): synthesised as usual.
+      t.segment(2, 1, 'One moment please.');
+      await t.until(lastOf(2, 1));
+      t.segment(3, 0, FIRST);
+      await t.until(lastOf(3, 0));
+      expect(fake.requests.map((r) => r.text)).toEqual([FIRST, 'One moment please.']);
+      expect(await outcomes(metrics)).toEqual({ used: 1 });
+
+      t.prepare(4, 'Okay.');
+      await synthesised(() => fake.requests.length === 3);
+      t.interrupt(4);
+      await vi.waitFor(async () => expect(await outcomes(metrics)).toEqual({ used: 1, unused: 1 }));
+      t.segment(5, 0, 'Okay.');
+      await t.until(lastOf(5, 0));
+      expect(fake.requests.map((r) => r.text)).toEqual([FIRST, 'One moment please.', 'Okay.', 'Okay.']);
     });
   });
 

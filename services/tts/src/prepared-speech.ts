@@ -1,12 +1,14 @@
 import type { SampleRate } from '@audexly/protocol';
 import type { TtsSession } from '@audexly/providers';
-import { SpanKind, startChildSpan, type Logger, type Span } from '@audexly/telemetry';
+import { SpanKind, SpanStatusCode, startChildSpan, type Logger, type Span } from '@audexly/telemetry';
 import { CachedAudio, synthesizeInto } from './phrase-cache.js';
 import type { TtsMetrics } from './tts-metrics.js';
 
 /** One sentence being (or done being) synthesised ahead, and its trace. */
 interface Prepared {
   text: string;
+  /** The utterance whose speculation wrote it: turn n answers utterance n. */
+  utterance: number;
   audio: CachedAudio;
   controller: AbortController;
   /** `tts.prepare`: ends once the synthesis has ended and the outcome is known. */
@@ -14,12 +16,19 @@ interface Prepared {
   synthesised: Promise<void>;
 }
 
+/** A prepared sentence a segment took: play `audio`, then say whether the caller heard it from there. */
+export interface TakenSpeech {
+  audio: CachedAudio;
+  settle(outcome: 'used' | 'unused'): void;
+}
+
 /**
  * The first sentence of a speculative answer (`reply.prepare`), synthesised ahead on the call's
  * TTS session while the caller's turn is still unconfirmed. It is heard only through
- * {@link take}: the next segment the speaker speaks takes the audio over when it says exactly the
- * same text (the audio depends only on the text and the call's voice), and ends it otherwise. A
- * newer sentence replaces an older one. Only one is held, so a call's memory stays one sentence.
+ * {@link take}: the next segment of its turn (or a later one) takes the audio over when it says
+ * exactly the same text (the audio depends only on the text and the call's voice), and ends it
+ * otherwise; an earlier turn's segment leaves it be. A newer sentence replaces an older one, and
+ * an interrupt of its turn ends it. Only one is held, so a call's memory stays one sentence.
  */
 export class PreparedSpeech {
   private current: Prepared | null = null;
@@ -36,12 +45,12 @@ export class PreparedSpeech {
    * CLIENT span beneath it, as beneath a `tts.segment`.
    */
   prepare(
-    text: string,
+    sentence: { text: string; utterance: number },
     session: TtsSession,
     rates: { providerRate: SampleRate; callRate: SampleRate },
     span: Span,
   ): void {
-    this.end();
+    void this.end();
     const controller = new AbortController();
     const audio = new CachedAudio();
     const signal = AbortSignal.any([this.callSignal, controller.signal]);
@@ -49,38 +58,47 @@ export class PreparedSpeech {
       kind: SpanKind.CLIENT,
       attributes: { 'server.address': 'api.sarvam.ai' },
     });
-    const synthesised = synthesizeInto(audio, session, text, rates, signal)
-      .catch((err: unknown) =>
+    const synthesised = synthesizeInto(audio, session, sentence.text, rates, signal)
+      .catch((err: unknown) => {
+        request.setStatus({ code: SpanStatusCode.ERROR, message: 'synthesis failed' });
         this.log.warn(
           { err },
           'could not synthesise the speculative answer ahead; its segment will be synthesised then',
-        ),
-      )
+        );
+      })
       .finally(() => request.end());
-    this.current = { text: text.trim(), audio, controller, span, synthesised };
+    this.current = { text: sentence.text.trim(), utterance: sentence.utterance, audio, controller, span, synthesised };
   }
 
   /**
-   * For the next segment to speak: the prepared audio when it says `text`, else null. Either way
-   * nothing stays prepared; a sentence not taken stops synthesising, so the segment's own synthesis
-   * does not queue behind it.
+   * For a segment about to be spoken: the prepared audio when the segment says its text, else
+   * null. A segment of an earlier turn changes nothing; any other takes or ends what is prepared
+   * (a sentence not taken stops synthesising, so the segment's own synthesis does not queue
+   * behind it). The caller settles what it took once it has played it.
    */
-  take(text: string): CachedAudio | null {
+  take(segment: { turn: number; text: string }): TakenSpeech | null {
     const current = this.current;
-    if (current === null) return null;
+    if (current === null || segment.turn < current.utterance) return null;
     this.current = null;
-    if (current.text === text.trim() && !current.audio.failed) {
-      this.settle(current, 'used');
-      return current.audio;
+    if (current.text !== segment.text.trim() || current.audio.failed) {
+      this.drop(current);
+      return null;
     }
-    this.drop(current);
-    return null;
+    return { audio: current.audio, settle: (outcome) => this.settle(current, outcome) };
   }
 
-  /** Drops what is prepared (a newer sentence, or the call's end). */
-  end(): void {
-    if (this.current) this.drop(this.current);
+  /** `control.interrupt` of `turn`: a sentence for it (or an earlier turn) will not be said. */
+  interrupted(turn: number): void {
+    if (this.current && this.current.utterance <= turn) void this.end();
+  }
+
+  /** Drops what is prepared (a newer sentence, an interrupt, the call's end); resolves once its synthesis has stopped. */
+  end(): Promise<void> {
+    const current = this.current;
     this.current = null;
+    if (current === null) return Promise.resolve();
+    this.drop(current);
+    return current.synthesised;
   }
 
   private drop(prepared: Prepared): void {

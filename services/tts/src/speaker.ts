@@ -12,7 +12,7 @@ import {
   type Span,
 } from '@audexly/telemetry';
 import { voiceOf, type CachedAudio, type PhraseCache } from './phrase-cache.js';
-import { PreparedSpeech } from './prepared-speech.js';
+import { PreparedSpeech, type TakenSpeech } from './prepared-speech.js';
 import { createTtsMetrics, type TtsMetrics } from './tts-metrics.js';
 
 /** A session to speak with, or why there is none. */
@@ -24,7 +24,7 @@ export type SpeakerSession = { session: TtsSession; sampleRate: SampleRate } | {
  * arrives (headers turn, segment, seq, sample rate), followed by a closing message with
  * `Audexly-Last: 1`. An interrupted turn is aborted and its queued segments dropped: nothing more
  * of it is published, not even its closing message. A speculative answer's first sentence
- * (`reply.prepare`) is synthesised ahead and played if the next segment says it.
+ * (`reply.prepare`) is synthesised ahead and played if its turn's next segment says it.
  */
 export class Speaker {
   private readonly queue = new EventQueue<ReplySegment>();
@@ -34,10 +34,11 @@ export class Speaker {
   private seq = 0;
   private readonly failedTurns = new Set<number>();
   private readonly subject: string;
-  /** The session `run` speaks with: a sentence is prepared on it too. */
+  /**
+   * The session `run` speaks with (a sentence is prepared on it too); set before any reply is read,
+   * since the call's handler starts `run` with the session it opened first. Null once `run` ended.
+   */
   private session: SpeakerSession | null = null;
-  /** A sentence to prepare that came before `run` had its session. */
-  private preparedEarly: { text: string; utterance: number } | null = null;
   private readonly prepared: PreparedSpeech;
 
   constructor(
@@ -53,15 +54,11 @@ export class Speaker {
   /** `reply.prepare`: synthesise a speculative answer's first sentence (for `utterance`) ahead. */
   prepare(text: string, utterance: number): void {
     const speaker = this.session;
-    if (speaker === null) {
-      this.preparedEarly = { text, utterance };
-      return;
-    }
-    if (speaker.session === null) return;
+    if (speaker?.session == null || utterance <= this.interruptedThrough) return;
     const rates = { providerRate: speaker.sampleRate, callRate: this.call.call.sampleRate };
     // Beneath the turn it would start (turn n answers utterance n).
     const span = startCallStageSpan('tts.prepare', this.call.callId, utterance, this.spanAttributes(text));
-    this.prepared.prepare(text, speaker.session, rates, span);
+    this.prepared.prepare({ text, utterance }, speaker.session, rates, span);
   }
 
   enqueue(segment: ReplySegment): void {
@@ -71,6 +68,7 @@ export class Speaker {
   interrupt(turn: number): void {
     this.interruptedThrough = Math.max(this.interruptedThrough, turn);
     if (this.active && this.active.turn <= turn) this.active.controller.abort();
+    this.prepared.interrupted(turn);
   }
 
   /** No more segments will come; `run` ends after the queued ones. */
@@ -80,12 +78,11 @@ export class Speaker {
 
   async run(speaker: SpeakerSession): Promise<void> {
     this.session = speaker;
-    if (this.preparedEarly !== null) this.prepare(this.preparedEarly.text, this.preparedEarly.utterance);
-    this.preparedEarly = null;
     try {
       await this.speakQueued(speaker);
     } finally {
-      this.prepared.end();
+      this.session = null;
+      await this.prepared.end();
     }
   }
 
@@ -99,8 +96,8 @@ export class Speaker {
       const span = this.segmentSpan(segment);
       try {
         await withSpan(span, async () => {
-          const prepared = this.prepared.take(segment.text);
-          if (prepared && (await this.play(segment, prepared, signal, performance.now()))) {
+          const prepared = this.prepared.take(segment);
+          if (prepared && (await this.playPrepared(segment, prepared, signal))) {
             // Synthesised ahead, during the speculation (its provider request is beneath tts.prepare).
             span.setAttribute('audexly.tts.prepared', 'used');
           } else if (await this.speakCached(segment, signal)) {
@@ -116,6 +113,22 @@ export class Speaker {
       }
       if (!signal.aborted) this.publish(segment, Buffer.alloc(0), true);
     }
+  }
+
+  /**
+   * Plays the audio synthesised ahead; false when its synthesis failed before any audio (the
+   * segment is then synthesised as usual). A synthesis that failed part-way is the turn's error,
+   * as in {@link speak}.
+   */
+  private async playPrepared(segment: ReplySegment, prepared: TakenSpeech, signal: AbortSignal): Promise<boolean> {
+    const played = await this.play(segment, prepared.audio, signal, performance.now());
+    prepared.settle(played ? 'used' : 'unused');
+    if (played && prepared.audio.failed && !signal.aborted)
+      this.call.error(ErrorCode.ttsUpstream, `text-to-speech failed part-way through segment ${segment.segment}`, {
+        retryable: true,
+        turn: segment.turn,
+      });
+    return played;
   }
 
   /** Plays a cached phrase; false when the text is not cached (or its synthesis failed before any audio). */
