@@ -15,9 +15,7 @@
  * Run: npx tsc -b deploy/bench/tsconfig.build.json && node deploy/bench/dist/backchannel.js
  * Options: --mode both|pause|clear --calls 6 --real 12 (real interruptions) --seed 1
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { agentConfigSchema, delay } from '@audexly/protocol';
 import { simulateCall, speechEndMs, speechOnsetMs, type CallerTurn, type SimulatedCall } from '@audexly/simulator';
@@ -36,6 +34,7 @@ import { measureMachineLoad } from './machine-load.js';
 import { median, percentile } from './percentiles.js';
 import { ScriptedSpeech, type ScriptedPiece } from './scripted-speech.js';
 import { startVoiceStack } from './voice-stack.js';
+import { writeAgentFile } from './agent-file.js';
 
 const { values } = parseArgs({
   options: {
@@ -191,8 +190,7 @@ async function runMode(mode: 'clear' | 'pause'): Promise<{ trials: TrialResult[]
     sampleRate: RATE,
     turn: { bargeInMode: mode },
   });
-  const agentFile = join(mkdtempSync(join(tmpdir(), 'audexly-bench-')), 'agent.json');
-  writeFileSync(agentFile, JSON.stringify(agent));
+  const agentFile = writeAgentFile(agent);
   const sarvam = await startFakeSarvam({
     apiKey: 'bench-sarvam',
     transcripts: speech.transcripts(),

@@ -12,9 +12,6 @@
  *          --eot 500 (the agent's end-of-turn silence, ms) --silent-flush ignore|empty (how the fake
  *          answers a flush of pure silence) --seed 1 (which recordings each call speaks)
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { delay, agentConfigSchema } from '@audexly/protocol';
 import { simulateCall } from '@audexly/simulator';
@@ -29,6 +26,7 @@ import {
   startFakeSarvam,
 } from '@audexly/testing';
 import { startVoiceStack } from './voice-stack.js';
+import { writeAgentFile } from './agent-file.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,8 +53,7 @@ const agent = agentConfigSchema.parse({
   sampleRate: rate,
   turn: { endOfTurnSilenceMs: Number(values.eot) },
 });
-const agentFile = join(mkdtempSync(join(tmpdir(), 'audexly-bench-')), 'agent.json');
-writeFileSync(agentFile, JSON.stringify(agent));
+const agentFile = writeAgentFile(agent);
 
 const sarvam = await startFakeSarvam({
   apiKey: 'bench-sarvam',

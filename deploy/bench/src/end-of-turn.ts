@@ -22,9 +22,7 @@
  *          --stt-endpoint streaming|realtime (Sarvam's socket, `STT_SARVAM_ENDPOINT`; realtime sends
  *          interim transcripts: the fake's every 100 ms of speech audio, 150 ms late like its finals)
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { agentConfigSchema, delay } from '@audexly/protocol';
 import { simulateCall, type SimulatedCall } from '@audexly/simulator';
@@ -44,6 +42,7 @@ import { measureMachineLoad } from './machine-load.js';
 import { percentile } from './percentiles.js';
 import { ScriptedSpeech, type ScriptedPiece } from './scripted-speech.js';
 import { startVoiceStack } from './voice-stack.js';
+import { writeAgentFile } from './agent-file.js';
 
 const { values } = parseArgs({
   options: {
@@ -181,8 +180,7 @@ async function runMode(mode: 'off' | 'on'): Promise<ModeResult> {
       speculateTts: values['speculate-tts'] !== 'off',
     },
   });
-  const agentFile = join(mkdtempSync(join(tmpdir(), 'audexly-bench-')), 'agent.json');
-  writeFileSync(agentFile, JSON.stringify(agent));
+  const agentFile = writeAgentFile(agent);
   const sarvam = await startFakeSarvam({
     apiKey: 'bench-sarvam',
     transcripts: speech.transcripts(),

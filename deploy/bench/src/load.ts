@@ -18,9 +18,7 @@
  *          other services sharing its core, as a pod of its own would; needs root)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { simulateCall, type SimulatedCall } from '@audexly/simulator';
 import {
@@ -38,6 +36,7 @@ import { measureMachineLoad } from './machine-load.js';
 import { percentile, percentileRow } from './percentiles.js';
 import { turnBreakdowns, type TurnBreakdown } from './turn-breakdown.js';
 import { processCpuSeconds, SERVICE_NAMES, startVoiceStack } from './voice-stack.js';
+import { writeAgentFile } from './agent-file.js';
 
 const { values } = parseArgs({
   options: {
@@ -96,9 +95,7 @@ function nonSpeculatingAgentFile(): string {
     greeting: 'Namaste! Thank you for calling. How can I help you today?',
     turn: { speculate: false },
   });
-  const file = join(mkdtempSync(join(tmpdir(), 'audexly-load-')), 'agent.json');
-  writeFileSync(file, JSON.stringify(agent));
-  return file;
+  return writeAgentFile(agent);
 }
 
 async function main(): Promise<void> {

@@ -21,9 +21,6 @@
  * The fake Sarvam recognises the recording word by word (`fixtureTranscripts`): a word is heard
  * once its loudest 20 ms have arrived, so an interim transcript grows as the caller speaks.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { simulateCall, type SimulatedCall } from '@audexly/simulator';
 import {
@@ -41,6 +38,7 @@ import { percentileRow } from './percentiles.js';
 import { turnBreakdowns, type TurnBreakdown } from './turn-breakdown.js';
 import { startVoiceStack } from './voice-stack.js';
 import { agentConfigSchema, delay } from '@audexly/protocol';
+import { writeAgentFile } from './agent-file.js';
 
 /** The agent of the run: the built-in default's providers and 500 ms end of turn, speculating or not. */
 function agentFile(speculate: boolean, speculateTts: boolean, probeSilenceMs: number): string {
@@ -55,9 +53,7 @@ function agentFile(speculate: boolean, speculateTts: boolean, probeSilenceMs: nu
     tts: { model: 'bulbul:v2', speaker: 'anushka', language: 'en-IN' },
     turn: { speculate, speculateTts, completeness: { probeSilenceMs } },
   });
-  const file = join(mkdtempSync(join(tmpdir(), 'audexly-bench-')), 'agent.json');
-  writeFileSync(file, JSON.stringify(agent));
-  return file;
+  return writeAgentFile(agent);
 }
 
 const { values } = parseArgs({

@@ -50,6 +50,8 @@ export class PreparedSpeech {
     rates: { providerRate: SampleRate; callRate: SampleRate },
     span: Span,
   ): void {
+    // Not awaited: the newer synthesis queues behind the older on the session, so awaiting the
+    // newest one's `synthesised` (as `end()` does at the call's end) covers both.
     void this.end();
     const controller = new AbortController();
     const audio = new CachedAudio();
