@@ -16,6 +16,12 @@
  *          means "the platform's own time" only with it off: speculating, the providers overlap the silence)
  *          --gateway-nice=0 (the gateway process's nice value: -10 puts its real-time pacing ahead of the
  *          other services sharing its core, as a pod of its own would; needs root)
+ *          --gateway-cpus LIST (the gateway on these CPUs instead of --platform-cpus, e.g. a core of its own)
+ *          --gateway-node-args=--trace-gc (node flags for the gateway process only, space-separated)
+ *
+ * Besides late chunks it reports why chunks come late: the gateway's garbage collections, and how long
+ * its main thread (the event loop that paces every call's audio) was runnable but waiting for a CPU,
+ * from the kernel's own account (`schedstat`).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -35,7 +41,13 @@ import { fetchCallData } from './call-events.js';
 import { measureMachineLoad } from './machine-load.js';
 import { percentile, percentileRow } from './percentiles.js';
 import { turnBreakdowns, type TurnBreakdown } from './turn-breakdown.js';
-import { processCpuSeconds, SERVICE_NAMES, startVoiceStack } from './voice-stack.js';
+import {
+  mainThreadSchedStat,
+  processCpuSeconds,
+  SERVICE_NAMES,
+  startVoiceStack,
+  type ThreadSchedStat,
+} from './voice-stack.js';
 import { writeAgentFile } from './agent-file.js';
 
 const { values } = parseArgs({
@@ -49,6 +61,8 @@ const { values } = parseArgs({
     'line-noise-dbfs': { type: 'string', default: '-65' },
     speculate: { type: 'string', default: 'on' },
     'gateway-nice': { type: 'string', default: '0' },
+    'gateway-cpus': { type: 'string' },
+    'gateway-node-args': { type: 'string' },
   },
 });
 const calls = Number(values.calls);
@@ -79,11 +93,54 @@ function rssMiB(pid: number): number {
   }
 }
 
+async function gatewayMetricsText(gatewayUrl: string): Promise<string> {
+  return (await fetch(gatewayUrl.replace(/^ws/, 'http').replace(/\/api\/.*$/, '/metrics'))).text();
+}
+
 async function gatewayMetric(gatewayUrl: string, name: string): Promise<number> {
-  const http = gatewayUrl.replace(/^ws/, 'http').replace(/\/api\/.*$/, '/metrics');
-  const text = await (await fetch(http)).text();
+  const text = await gatewayMetricsText(gatewayUrl);
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').at(-1)) : NaN;
+}
+
+/** The gateway's garbage collections so far, by kind (minor, major, …): all, and those within 10 ms. */
+type GcCounts = Record<string, { all: number; within10ms: number }>;
+
+async function gatewayGcCounts(gatewayUrl: string): Promise<GcCounts> {
+  const counts: GcCounts = {};
+  for (const line of (await gatewayMetricsText(gatewayUrl)).split('\n')) {
+    // prom-client's histogram: nodejs_gc_duration_seconds_count{kind="major",…} 9 and _bucket{le="0.01",kind=…} 6
+    const m = /^nodejs_gc_duration_seconds_(count|bucket)\{([^}]*)\} (\S+)/.exec(line);
+    const kind = m && /kind="(\w+)"/.exec(m[2]!)?.[1];
+    if (!m || !kind) continue;
+    const entry = (counts[kind] ??= { all: 0, within10ms: 0 });
+    if (m[1] === 'count') entry.all = Number(m[3]);
+    else if (m[2]!.includes('le="0.01"')) entry.within10ms = Number(m[3]);
+  }
+  return counts;
+}
+
+function gcSummary(before: GcCounts, after: GcCounts): string {
+  return Object.entries(after)
+    .map(([kind, end]) => {
+      const start = before[kind] ?? { all: 0, within10ms: 0 };
+      const all = end.all - start.all;
+      return `${kind} ${all} (${all - (end.within10ms - start.within10ms)} over 10 ms)`;
+    })
+    .join(', ');
+}
+
+/** The gateway's main thread over the run: its time on a CPU against its time runnable but kept waiting. */
+function schedSummary(before: ThreadSchedStat | null, after: ThreadSchedStat | null): string {
+  if (!before || !after) return 'no schedstat (not Linux)';
+  const onCpu = after.onCpuMs - before.onCpuMs;
+  const waiting = after.waitingMs - before.waitingMs;
+  const slices = after.timeslices - before.timeslices;
+  return (
+    `on a CPU ${(onCpu / 1000).toFixed(1)} s, runnable but waiting for one ${(waiting / 1000).toFixed(1)} s ` +
+    `(${((waiting / Math.max(1, onCpu + waiting)) * 100).toFixed(0)} % of its demand), ` +
+    `${slices} timeslices, ${(waiting / Math.max(1, slices)).toFixed(2)} ms wait per slice`
+  );
 }
 
 /** The agent of the run with `turn.speculate` off (on: the built-in default agent, unchanged). */
@@ -124,6 +181,8 @@ async function main(): Promise<void> {
   const stack = await startVoiceStack({
     ...(values['platform-cpus'] ? { cpus: values['platform-cpus'] } : {}),
     niceness: { gateway: Number(values['gateway-nice']) },
+    ...(values['gateway-cpus'] ? { serviceCpus: { gateway: values['gateway-cpus'] } } : {}),
+    ...(values['gateway-node-args'] ? { serviceNodeArgs: { gateway: values['gateway-node-args'].split(' ') } } : {}),
     env: {
       NATS_URL: natsUrl,
       SARVAM_API_KEY: 'load-sarvam',
@@ -154,6 +213,9 @@ async function main(): Promise<void> {
     const cpu0 = stack.pids.map((pid) => processCpuSeconds(pid));
     const rss0 = stack.pids.map((pid) => rssMiB(pid));
     const late0 = await gatewayMetric(stack.gatewayUrl, 'audexly_gateway_late_chunks_total');
+    const gc0 = await gatewayGcCounts(stack.gatewayUrl);
+    const gatewayPid = stack.pids[SERVICE_NAMES.indexOf('gateway')]!;
+    const sched0 = mainThreadSchedStat(gatewayPid);
     const machine = measureMachineLoad();
     const began = performance.now();
     let peakRss = [...rss0];
@@ -193,6 +255,8 @@ async function main(): Promise<void> {
     const cpu = stack.pids.map((pid, i) => processCpuSeconds(pid) - cpu0[i]!);
     const lateChunks = (await gatewayMetric(stack.gatewayUrl, 'audexly_gateway_late_chunks_total')) - late0;
     const lateMax = await gatewayMetric(stack.gatewayUrl, 'audexly_gateway_chunk_lateness_max_ms');
+    const gc = gcSummary(gc0, await gatewayGcCounts(stack.gatewayUrl));
+    const sched = schedSummary(sched0, mainThreadSchedStat(gatewayPid));
 
     const done = results.filter((r): r is SimulatedCall => !(r instanceof Error));
     const turns = done.flatMap((c) => c.turns);
@@ -225,7 +289,8 @@ async function main(): Promise<void> {
       `calls completed ${done.length}/${results.length} (${results.length - done.length} failed: ${[
         ...new Set(results.filter((r) => r instanceof Error).map((r) => r.message)),
       ].join('; ')}); turns answered ${answered}/${turns.length}; ` +
-        `late chunks (> 20 ms) ${lateChunks}, largest lateness ${lateMax} ms`,
+        `late chunks (> 20 ms) ${lateChunks}, largest lateness ${lateMax} ms` +
+        `\ngateway garbage collections: ${gc}\ngateway main thread: ${sched}`,
     );
     console.log('\n| ms | p50 | p95 | p99 | max |\n| --- | --- | --- | --- | --- |');
     console.log(percentileRow('voice-to-voice, at the caller (end of speech → first agent audio)', callerLatency));
@@ -266,7 +331,11 @@ async function main(): Promise<void> {
         `| ${name} | ${((cpu[i]! / wallS) * 100).toFixed(0)} % | ${rss0[i]!.toFixed(0)} → ${peakRss[i]!.toFixed(0)} → ${rssEnd[i]!.toFixed(0)} |`,
       );
     console.log(
-      `\nReproduce: npm run build && npm run load -- --calls ${calls} --duration ${durationS} --call-length ${callLengthS} --seed ${seed} --line-noise-dbfs=${lineNoiseDbfs ?? 'off'} --speculate ${values.speculate} --gateway-nice=${values['gateway-nice']}`,
+      `\nReproduce: npm run build && npm run load -- --calls ${calls} --duration ${durationS} --call-length ${callLengthS} --seed ${seed} --line-noise-dbfs=${lineNoiseDbfs ?? 'off'} --speculate ${values.speculate} --gateway-nice=${values['gateway-nice']}` +
+        (values['platform-cpus'] !== '1' ? ` --platform-cpus ${values['platform-cpus'] || '""'}` : '') +
+        (values['load-cpus'] !== '0' ? ` --load-cpus ${values['load-cpus'] || '""'}` : '') +
+        (values['gateway-cpus'] ? ` --gateway-cpus ${values['gateway-cpus']}` : '') +
+        (values['gateway-node-args'] ? ` --gateway-node-args='${values['gateway-node-args']}'` : ''),
     );
   } finally {
     await stack.stop();

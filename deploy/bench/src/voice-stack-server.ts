@@ -3,14 +3,12 @@
  * service by default, as in production), forked by `voice-stack.ts`. Claims go to subjects unique to
  * the bench run (BENCH_CLAIM_PREFIX), so services elsewhere on the same NATS never take its calls.
  * Reports the HTTP ports to the parent over IPC and drains on the parent's `stop`.
+ *
+ * Each service's package is imported only by the process that runs it, as in its own image: a
+ * gateway that also loaded the providers' SDKs and the api would carry their code and heap, and
+ * its garbage collector would mark all of it (a pause the deployed gateway does not have).
  */
-import { startApi } from '@audexly/api';
-import { startGateway } from '@audexly/gateway';
-import { startLlmService } from '@audexly/llm';
-import { startRecorderService } from '@audexly/recorder';
-import { startSttService } from '@audexly/stt';
 import { createLogger } from '@audexly/telemetry';
-import { startTtsService } from '@audexly/tts';
 
 interface Running {
   stop(): Promise<void>;
@@ -24,23 +22,25 @@ if (!prefix || !process.send || names.length === 0)
 const log = createLogger({ service: `bench-${names.join('+')}`, level: process.env.LOG_LEVEL ?? 'warn' });
 const claimSubject = (stage: string): string => `${prefix}.${stage}`;
 
-function start(name: string): Promise<Running> {
+async function start(name: string): Promise<Running> {
   const env = process.env;
   switch (name) {
     case 'gateway':
-      return startGateway(env, log, { claimSubject });
+      return (await import('@audexly/gateway')).startGateway(env, log, { claimSubject });
     case 'stt':
-      return startSttService(env, log, { claimSubject: claimSubject('stt') });
+      return (await import('@audexly/stt')).startSttService(env, log, { claimSubject: claimSubject('stt') });
     case 'llm':
-      return startLlmService(env, log, { claimSubject: claimSubject('llm') });
+      return (await import('@audexly/llm')).startLlmService(env, log, { claimSubject: claimSubject('llm') });
     case 'tts':
-      return startTtsService(env, log, { claimSubject: claimSubject('tts') });
+      return (await import('@audexly/tts')).startTtsService(env, log, { claimSubject: claimSubject('tts') });
     case 'recorder':
-      return startRecorderService(env, log, { claimSubject: claimSubject('recorder') });
+      return (await import('@audexly/recorder')).startRecorderService(env, log, {
+        claimSubject: claimSubject('recorder'),
+      });
     case 'api':
-      return startApi(env, log);
+      return (await import('@audexly/api')).startApi(env, log);
     default:
-      return Promise.reject(new Error(`unknown service ${name}`));
+      throw new Error(`unknown service ${name}`);
   }
 }
 

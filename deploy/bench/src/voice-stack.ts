@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const SERVICE_NAMES = ['stt', 'llm', 'tts', 'recorder', 'api', 'gateway'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface VoiceStackOptions {
   /** Variables for every service: NATS_URL, provider URLs and keys, … */
@@ -17,10 +18,14 @@ export interface VoiceStackOptions {
   layout?: 'separate' | 'single';
   /** Extra node flags for the service processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
   nodeArgs?: string[];
+  /** Extra node flags for one service only (e.g. `{ gateway: ['--trace-gc'] }`), after `nodeArgs`. */
+  serviceNodeArgs?: Partial<Record<ServiceName, string[]>>;
   /** CPUs the service processes may run on (`taskset` list, e.g. `1`); all of them when absent. */
   cpus?: string;
+  /** CPUs for one service instead of `cpus` (e.g. `{ gateway: '1' }` with the others elsewhere). */
+  serviceCpus?: Partial<Record<ServiceName, string>>;
   /** A service's scheduling priority (`nice`, −20…19; below 0 needs root), for every thread of its process. */
-  niceness?: Partial<Record<(typeof SERVICE_NAMES)[number], number>>;
+  niceness?: Partial<Record<ServiceName, number>>;
 }
 
 export interface VoiceStack {
@@ -44,6 +49,29 @@ export function processCpuSeconds(pid: number): number {
     return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
   } catch {
     return 0;
+  }
+}
+
+/** How a thread shared its CPU (Linux `/proc/<pid>/task/<tid>/schedstat`), cumulative. */
+export interface ThreadSchedStat {
+  /** Time it ran, ms. */
+  onCpuMs: number;
+  /** Time it was runnable but waited in a run queue for a CPU, ms. */
+  waitingMs: number;
+  /** Times it was given a CPU. */
+  timeslices: number;
+}
+
+/** The scheduler's account of a process's main thread (its event loop, for a Node.js service); null off Linux. */
+export function mainThreadSchedStat(pid: number): ThreadSchedStat | null {
+  try {
+    const [run, wait, slices] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')
+      .trim()
+      .split(' ')
+      .map(Number);
+    return { onCpuMs: run! / 1e6, waitingMs: wait! / 1e6, timeslices: slices! };
+  } catch {
+    return null;
   }
 }
 
@@ -95,13 +123,14 @@ export async function startVoiceStack(options: VoiceStackOptions): Promise<Voice
       };
       const child = fork(script, [], {
         env,
-        execArgv: options.nodeArgs ?? [],
+        execArgv: [...(options.nodeArgs ?? []), ...(options.serviceNodeArgs?.[services as ServiceName] ?? [])],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       children.push(child);
       // Pinned before it starts work; threads it creates later inherit the affinity.
-      if (options.cpus !== undefined && child.pid !== undefined) {
-        const pinned = spawnSync('taskset', ['-a', '-pc', options.cpus, String(child.pid)]);
+      const cpus = options.serviceCpus?.[services as ServiceName] ?? options.cpus;
+      if (cpus !== undefined && child.pid !== undefined) {
+        const pinned = spawnSync('taskset', ['-a', '-pc', cpus, String(child.pid)]);
         if (pinned.status !== 0) throw new Error(`taskset failed: ${pinned.stderr?.toString().trim()}`);
       }
       const ready = await new Promise<{ pid: number; ports: Record<string, number> }>((resolve, reject) => {
@@ -117,7 +146,7 @@ export async function startVoiceStack(options: VoiceStackOptions): Promise<Voice
       });
       pids.push(ready.pid);
       Object.assign(ports, ready.ports);
-      const nice = options.niceness?.[services as (typeof SERVICE_NAMES)[number]];
+      const nice = options.niceness?.[services as ServiceName];
       if (nice !== undefined) renice(ready.pid, nice);
     }
   } catch (err) {
