@@ -158,6 +158,12 @@ for port in "${STT_OPS_PUBLISHED_PORT}" "${LLM_OPS_PUBLISHED_PORT}" "${TTS_OPS_P
     || { say "a stage's /readyz did not answer on its published port ${port}"; exit 1; }
 done
 say "every container is healthy; the stages' /readyz answer on their published ports"
+# The image's entry point passes NODE_ARGS to node; compose gives the gateway --single-threaded.
+gateway_cmdline="$("${COMPOSE[@]}" exec -T gateway cat /proc/1/cmdline | tr '\0' ' ')"
+case "${gateway_cmdline}" in
+  *--single-threaded*) say "  the gateway runs: ${gateway_cmdline}" ;;
+  *) say "the gateway runs without --single-threaded: ${gateway_cmdline}"; exit 1 ;;
+esac
 
 say "5. a simulated Exotel call through the gateway's published port, checked through the API"
 GATEWAY_STREAM_URL="ws://127.0.0.1:${GATEWAY_PUBLISHED_PORT}/api/v1/telephony/exotel/stream/${EXOTEL_STREAM_TOKEN}" \

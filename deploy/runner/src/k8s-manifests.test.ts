@@ -17,6 +17,7 @@ interface Container {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   resources?: { requests?: { cpu?: string }; limits?: { memory?: string } };
+  env?: { name: string; value?: string }[];
 }
 interface PodSpec {
   terminationGracePeriodSeconds?: number;
@@ -96,6 +97,12 @@ describe.skipIf(!bin)('deploy/k8s, rendered', () => {
       const metrics = scaler!.spec?.metrics ?? [];
       expect(metrics.find((m) => m.type === 'Pods')?.pods?.metric.name, `${name} scales on`).toMatch(/active_calls$/);
     }
+  });
+
+  it("runs the gateway without V8's helper threads, which would compete with its audio pacing", () => {
+    const gateway = deployments.find((d) => d.metadata.name === 'gateway')!;
+    const env = pod(gateway).containers[0]!.env ?? [];
+    expect(env.find((e) => e.name === 'NODE_ARGS')?.value).toBe('--single-threaded');
   });
 
   it('runs NATS as a three-node JetStream cluster, streams replicated, every server given to the services', () => {
