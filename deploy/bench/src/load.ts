@@ -97,8 +97,8 @@ async function gatewayMetricsText(gatewayUrl: string): Promise<string> {
   return (await fetch(gatewayUrl.replace(/^ws/, 'http').replace(/\/api\/.*$/, '/metrics'))).text();
 }
 
-async function gatewayMetric(gatewayUrl: string, name: string): Promise<number> {
-  const text = await gatewayMetricsText(gatewayUrl);
+/** A metric's value in a /metrics text (the first series when it has labels). */
+function metricValue(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').at(-1)) : NaN;
 }
@@ -106,9 +106,9 @@ async function gatewayMetric(gatewayUrl: string, name: string): Promise<number> 
 /** The gateway's garbage collections so far, by kind (minor, major, …): all, and those within 10 ms. */
 type GcCounts = Record<string, { all: number; within10ms: number }>;
 
-async function gatewayGcCounts(gatewayUrl: string): Promise<GcCounts> {
+function gcCounts(metricsText: string): GcCounts {
   const counts: GcCounts = {};
-  for (const line of (await gatewayMetricsText(gatewayUrl)).split('\n')) {
+  for (const line of metricsText.split('\n')) {
     // prom-client's histogram: nodejs_gc_duration_seconds_count{kind="major",…} 9 and _bucket{le="0.01",kind=…} 6
     const m = /^nodejs_gc_duration_seconds_(count|bucket)\{([^}]*)\} (\S+)/.exec(line);
     const kind = m && /kind="(\w+)"/.exec(m[2]!)?.[1];
@@ -212,8 +212,7 @@ async function main(): Promise<void> {
     });
     const cpu0 = stack.pids.map((pid) => processCpuSeconds(pid));
     const rss0 = stack.pids.map((pid) => rssMiB(pid));
-    const late0 = await gatewayMetric(stack.gatewayUrl, 'audexly_gateway_late_chunks_total');
-    const gc0 = await gatewayGcCounts(stack.gatewayUrl);
+    const metrics0 = await gatewayMetricsText(stack.gatewayUrl);
     const gatewayPid = stack.pids[SERVICE_NAMES.indexOf('gateway')]!;
     const sched0 = mainThreadSchedStat(gatewayPid);
     const machine = measureMachineLoad();
@@ -253,9 +252,11 @@ async function main(): Promise<void> {
     const wallS = (performance.now() - began) / 1000;
     const load = machine();
     const cpu = stack.pids.map((pid, i) => processCpuSeconds(pid) - cpu0[i]!);
-    const lateChunks = (await gatewayMetric(stack.gatewayUrl, 'audexly_gateway_late_chunks_total')) - late0;
-    const lateMax = await gatewayMetric(stack.gatewayUrl, 'audexly_gateway_chunk_lateness_max_ms');
-    const gc = gcSummary(gc0, await gatewayGcCounts(stack.gatewayUrl));
+    const metrics = await gatewayMetricsText(stack.gatewayUrl);
+    const late = 'audexly_gateway_late_chunks_total';
+    const lateChunks = metricValue(metrics, late) - metricValue(metrics0, late);
+    const lateMax = metricValue(metrics, 'audexly_gateway_chunk_lateness_max_ms');
+    const gc = gcSummary(gcCounts(metrics0), gcCounts(metrics));
     const sched = schedSummary(sched0, mainThreadSchedStat(gatewayPid));
 
     const done = results.filter((r): r is SimulatedCall => !(r instanceof Error));
