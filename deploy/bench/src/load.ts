@@ -4,7 +4,9 @@
  * providers at realistic latencies (STT 150 ms, LLM first token 350 ms, TTS first byte 200 ms).
  * The load generator and the fakes run on one core and the platform on the other (`taskset`), so
  * the figures are the platform's. Reports calls completed, turns answered, voice-to-voice and system
- * overhead p50/p95/p99, CPU and memory per service, and the gateway's late chunks.
+ * overhead p50/p95/p99, CPU and memory per service, the gateway's late chunks, and the gaps the
+ * callers heard inside agent speech (their playout buffer ran dry: what a late chunk costs at the
+ * caller's edge, where the gateway's lead of audio at Exotel has not absorbed it).
  *
  * Run: npm run build && npm run load -- --calls 50 --duration 120
  * Options: --calls N (concurrent callers) --duration S (how long the run lasts)
@@ -262,6 +264,7 @@ async function main(): Promise<void> {
     const done = results.filter((r): r is SimulatedCall => !(r instanceof Error));
     const turns = done.flatMap((c) => c.turns);
     const answered = turns.filter((t) => t.answered).length;
+    const gaps = done.flatMap((c) => c.gaps);
     const breakdowns: TurnBreakdown[] = [];
     // The platform's own breakdown of the first 200 calls (reading every call's events of a soak takes long).
     for (const r of done.slice(0, 200)) {
@@ -290,7 +293,9 @@ async function main(): Promise<void> {
       `calls completed ${done.length}/${results.length} (${results.length - done.length} failed: ${[
         ...new Set(results.filter((r) => r instanceof Error).map((r) => r.message)),
       ].join('; ')}); turns answered ${answered}/${turns.length}; ` +
-        `late chunks (> 20 ms) ${lateChunks}, largest lateness ${lateMax} ms` +
+        `late chunks (> 20 ms) ${lateChunks}, largest lateness ${lateMax} ms; ` +
+        `gaps the callers heard inside agent speech ${gaps.length}` +
+        (gaps.length ? ` (longest ${Math.round(Math.max(...gaps.map((g) => g.ms)))} ms)` : '') +
         `\ngateway garbage collections: ${gc}\ngateway main thread: ${sched}`,
     );
     console.log('\n| ms | p50 | p95 | p99 | max |\n| --- | --- | --- | --- | --- |');

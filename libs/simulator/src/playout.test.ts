@@ -57,4 +57,42 @@ describe('Exotel playout model', () => {
         .every((b) => b === 0),
     ).toBe(true);
   });
+
+  it('records a gap when the buffer runs dry mid-segment and the segment goes on', () => {
+    const p = new PlayoutModel(RATE, 0);
+    p.media(audio(100));
+    p.advance(130); // dry from 100 ms
+    p.advance(150);
+    p.media(audio(100));
+    p.advance(200); // the audio resumes at 150 ms
+    p.mark('t1s0');
+    p.advance(260);
+    expect(p.gaps).toEqual([{ atMs: 100, ms: 50 }]);
+  });
+
+  it('silence between a segment and its late mark, or after a clear, is no gap', () => {
+    const p = new PlayoutModel(RATE, 0);
+    p.media(audio(100));
+    p.advance(180); // the audio ended; the mark comes late
+    p.mark('t1s0');
+    p.advance(190);
+    p.media(audio(100)); // the next segment
+    p.advance(400);
+    p.mark('t1s1');
+    p.media(audio(100));
+    p.advance(450);
+    p.clear();
+    p.advance(600);
+    p.media(audio(100)); // the next turn's answer
+    p.advance(800);
+    expect(p.gaps).toEqual([]);
+  });
+
+  it('no gap before the first audio of a call', () => {
+    const p = new PlayoutModel(RATE, 0);
+    p.advance(500);
+    p.media(audio(100));
+    p.advance(600);
+    expect(p.gaps).toEqual([]);
+  });
 });

@@ -2,9 +2,19 @@
  * Exotel's playout buffer as the simulator models it: agent `media` queues up and plays in real
  * time; a `mark` is echoed once all audio queued before it has played; `clear` drops queued audio
  * and pending marks. Time is passed in (ms), so the model is deterministic.
+ *
+ * It also records the gaps the caller hears inside a segment: the buffer ran dry after some of a
+ * segment's audio had played and more of it came before the segment's mark. Silence after a
+ * segment's audio that ends at a mark (or a `clear`) is not a gap: the segment was over.
  */
 
 type Entry = { kind: 'audio'; pcm: Buffer; offset: number } | { kind: 'mark'; name: string };
+
+/** Silence heard in the middle of a segment: from `atMs` (clock time), `ms` long. */
+export interface PlayoutGap {
+  atMs: number;
+  ms: number;
+}
 
 export interface AdvanceResult {
   /** Marks whose audio finished playing, in order: echo them now. */
@@ -18,6 +28,11 @@ export class PlayoutModel {
   private clockBytes = 0;
   private audibleBytes = 0;
   private queuedBytes = 0;
+  /** Audio has played since the last mark or `clear`: the buffer running dry now is a gap. */
+  private midSegment = false;
+  /** The buffer ran dry mid-segment at this clock position (bytes); null when it has not. */
+  private starvedAt: number | null = null;
+  private readonly gapLog: PlayoutGap[] = [];
 
   /** `startMs`: clock time of playout position 0 (the call's start). */
   constructor(
@@ -47,6 +62,8 @@ export class PlayoutModel {
     const droppedMs = this.queuedBytes / this.bytesPerMs;
     this.queue.length = 0;
     this.queuedBytes = 0;
+    this.midSegment = false;
+    this.starvedAt = null;
     return { droppedMs, droppedMarks };
   }
 
@@ -56,16 +73,31 @@ export class PlayoutModel {
     let need = target - this.clockBytes;
     const marks: string[] = [];
     const takeMarks = () => {
-      while (this.queue[0]?.kind === 'mark') marks.push((this.queue.shift() as { name: string }).name);
+      while (this.queue[0]?.kind === 'mark') {
+        marks.push((this.queue.shift() as { name: string }).name);
+        // The segment ended: silence before its mark came was its end, not a gap.
+        this.midSegment = false;
+        this.starvedAt = null;
+      }
     };
     takeMarks();
     while (need > 0) {
       const head = this.queue[0];
       if (!head || head.kind !== 'audio') {
+        if (this.midSegment && this.starvedAt === null) this.starvedAt = target - need;
         this.played.push(Buffer.alloc(need));
         need = 0;
         break;
       }
+      if (this.starvedAt !== null) {
+        const position = target - need;
+        this.gapLog.push({
+          atMs: this.startMs + this.starvedAt / this.bytesPerMs,
+          ms: (position - this.starvedAt) / this.bytesPerMs,
+        });
+        this.starvedAt = null;
+      }
+      this.midSegment = true;
       const take = Math.min(need, head.pcm.byteLength - head.offset);
       this.played.push(head.pcm.subarray(head.offset, head.offset + take));
       head.offset += take;
@@ -94,6 +126,11 @@ export class PlayoutModel {
   /** Agent audio played so far (silence excluded), ms. */
   get audibleMs(): number {
     return this.audibleBytes / this.bytesPerMs;
+  }
+
+  /** Gaps heard inside segments so far (the buffer ran dry and the segment's audio went on later). */
+  get gaps(): readonly PlayoutGap[] {
+    return this.gapLog;
   }
 
   /** Everything played from position 0, silence included: what the caller heard. */

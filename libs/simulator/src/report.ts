@@ -37,6 +37,9 @@ export function formatReport(result: SimulatedCall): string {
     ...rows.slice(1).map(line),
     '',
     `gateway sent ${result.messages.media} media, ${result.messages.mark} marks, ${result.messages.clear} clears; ${result.marksEchoed.length} marks echoed`,
+    result.gaps.length === 0
+      ? 'gaps heard inside agent speech: none'
+      : `gaps heard inside agent speech: ${result.gaps.length}, the longest ${Math.round(Math.max(...result.gaps.map((g) => g.ms)))} ms`,
     result.violations.length === 0
       ? 'protocol: no violations'
       : `protocol: ${result.violations.length} violations\n${result.violations

@@ -14,9 +14,10 @@ interface FakeGateway {
 
 /**
  * A stand-in gateway: greets on `start`, and answers each caller turn (a loud frame followed by
- * a silent one) with 300 ms of audio and a mark. `chunkBytes` lets a test break Exotel's rules.
+ * a silent one) with 300 ms of audio and a mark. `chunkBytes` lets a test break Exotel's rules;
+ * `greetingPauseMs` sends the greeting's second half that long after its first (a stall).
  */
-async function fakeGateway(chunkBytes = 1600): Promise<FakeGateway> {
+async function fakeGateway(chunkBytes = 1600, greetingPauseMs = 0): Promise<FakeGateway> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   const seen: Record<string, unknown>[] = [];
@@ -24,8 +25,7 @@ async function fakeGateway(chunkBytes = 1600): Promise<FakeGateway> {
     let sid = '';
     let speaking = false;
     let turn = 0;
-    const speak = (ms: number, rate: number) => {
-      const pcm = sineTone(440, ms, rate, 0.2);
+    const sendAudio = (pcm: Buffer) => {
       for (let o = 0; o < pcm.byteLength; o += chunkBytes) {
         ws.send(
           JSON.stringify({
@@ -35,8 +35,21 @@ async function fakeGateway(chunkBytes = 1600): Promise<FakeGateway> {
           }),
         );
       }
-      ws.send(JSON.stringify({ event: 'mark', stream_sid: sid, mark: { name: `t${turn}s0` } }));
-      turn++;
+    };
+    const speak = (ms: number, rate: number) => {
+      const pcm = sineTone(440, ms, rate, 0.2);
+      const mark = () => ws.send(JSON.stringify({ event: 'mark', stream_sid: sid, mark: { name: `t${turn++}s0` } }));
+      if (turn === 0 && greetingPauseMs > 0) {
+        const half = Math.floor(pcm.byteLength / 2 / chunkBytes) * chunkBytes;
+        sendAudio(pcm.subarray(0, half));
+        setTimeout(() => {
+          sendAudio(pcm.subarray(half));
+          mark();
+        }, greetingPauseMs);
+        return;
+      }
+      sendAudio(pcm);
+      mark();
     };
     let rate = 8000;
     ws.on('message', (data: Buffer) => {
@@ -98,6 +111,7 @@ describe('simulated Exotel caller', () => {
     });
 
     expect(result.violations).toEqual([]);
+    expect(result.gaps).toEqual([]);
     expect(result.callSid).toMatch(/^[0-9a-f]{32}$/);
     const [connected, start] = server.seen;
     expect(connected).toEqual({ event: 'connected' });
@@ -161,6 +175,17 @@ describe('simulated Exotel caller', () => {
     const result = await simulateCall({ url: server.url, quietMs: 200 });
     expect(result.violations.length).toBeGreaterThan(0);
     expect(result.violations[0]).toContain('not a multiple of 320');
+  });
+
+  it('hears a gap when the rest of a segment comes after its first half has played', async () => {
+    // 200 ms of the greeting, then its other 200 ms (and its mark) 600 ms later: ~400 ms of silence.
+    server = await fakeGateway(1600, 600);
+    const result = await simulateCall({ url: server.url, quietMs: 1000 });
+    expect(result.violations).toEqual([]);
+    expect(result.gaps).toHaveLength(1);
+    expect(result.gaps[0]!.atMs).toBeGreaterThanOrEqual(200);
+    expect(result.gaps[0]!.ms).toBeGreaterThan(100);
+    expect(result.greetingAudioMs).toBe(400);
   });
 });
 

@@ -11,7 +11,7 @@ import { checkOutbound } from './checks.js';
 import { lineNoise } from './line-noise.js';
 import type { CallerAudioInput } from './caller-audio.js';
 import { prepareTurn, type CallerTurn, type PreparedTurn } from './caller-turns.js';
-import { PlayoutModel } from './playout.js';
+import { PlayoutModel, type PlayoutGap } from './playout.js';
 
 export interface SimulateCallOptions {
   /** Gateway stream URL; `?sample-rate=` is added when missing. */
@@ -115,6 +115,11 @@ export interface SimulatedCall {
   clearLog: ClearRecord[];
   /** Each agent `media` message: arrival, ms since `start`, and its audio length, ms. */
   mediaLog: { atMs: number; ms: number }[];
+  /**
+   * Silence the caller heard inside a segment of agent speech (the playout buffer ran dry before
+   * the segment's audio went on), ms since `start`: audio that came too late.
+   */
+  gaps: PlayoutGap[];
   /** DTMF keys sent, ms since `start`. */
   dtmfSent: { digit: string; atMs: number }[];
   messages: { media: number; mark: number; clear: number };
@@ -458,6 +463,7 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     clears,
     clearLog,
     mediaLog,
+    gaps: playout.gaps.map((g) => ({ atMs: Math.round(g.atMs - startedAt), ms: g.ms })),
     dtmfSent,
     messages,
     violations,
