@@ -61,7 +61,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   let stopping = false;
 
   for (const spec of SERVICES) {
-    const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, spec.entry)], {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...(spec.nodeArgs ?? []), join(ROOT, spec.entry)], {
       cwd: ROOT,
       env: { ...env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,6 +13,8 @@ export interface ServiceSpec {
   readyUrl: (env: NodeJS.ProcessEnv) => string;
   /** Variables only this service gets (ports). */
   env: Record<string, string>;
+  /** Node flags for this service, as its container runs it (deploy/README.md, "Node flags"). */
+  nodeArgs?: string[];
 }
 
 const stage = (name: ServiceSpec['name'], port: number): ServiceSpec => ({
@@ -40,6 +42,9 @@ export const SERVICES: ServiceSpec[] = [
     name: 'gateway',
     entry: 'services/gateway/dist/main.js',
     env: {},
+    // No V8 helper threads competing with the event loop that paces every call's audio, and fewer
+    // old-generation collections.
+    nodeArgs: ['--single-threaded', '--heap-growing-percent=100'],
     listens: (env) => `ws://127.0.0.1:${env.GATEWAY_PORT ?? 8000}/api/v1/telephony/exotel/stream (Exotel Voicebot)`,
     readyUrl: (env) => `http://127.0.0.1:${env.GATEWAY_PORT ?? 8000}/api/v1/health`,
   },
