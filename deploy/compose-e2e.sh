@@ -158,11 +158,11 @@ for port in "${STT_OPS_PUBLISHED_PORT}" "${LLM_OPS_PUBLISHED_PORT}" "${TTS_OPS_P
     || { say "a stage's /readyz did not answer on its published port ${port}"; exit 1; }
 done
 say "every container is healthy; the stages' /readyz answer on their published ports"
-# The image's entry point passes NODE_ARGS to node; compose gives the gateway --single-threaded.
+# The image's entry point passes NODE_ARGS to node; compose gives the gateway its V8 flags.
 gateway_cmdline="$("${COMPOSE[@]}" exec -T gateway cat /proc/1/cmdline | tr '\0' ' ')"
 case "${gateway_cmdline}" in
-  *--single-threaded*) say "  the gateway runs: ${gateway_cmdline}" ;;
-  *) say "the gateway runs without --single-threaded: ${gateway_cmdline}"; exit 1 ;;
+  *--single-threaded\ --heap-growing-percent=100*) say "  the gateway runs: ${gateway_cmdline}" ;;
+  *) say "the gateway runs without --single-threaded --heap-growing-percent=100: ${gateway_cmdline}"; exit 1 ;;
 esac
 
 say "5. a simulated Exotel call through the gateway's published port, checked through the API"

@@ -102,7 +102,7 @@ describe.skipIf(!bin)('deploy/k8s, rendered', () => {
   it("runs the gateway without V8's helper threads, which would compete with its audio pacing", () => {
     const gateway = deployments.find((d) => d.metadata.name === 'gateway')!;
     const env = pod(gateway).containers[0]!.env ?? [];
-    expect(env.find((e) => e.name === 'NODE_ARGS')?.value).toBe('--single-threaded');
+    expect(env.find((e) => e.name === 'NODE_ARGS')?.value).toBe('--single-threaded --heap-growing-percent=100');
   });
 
   it('runs NATS as a three-node JetStream cluster, streams replicated, every server given to the services', () => {
