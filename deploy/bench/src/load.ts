@@ -27,6 +27,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { simulateCall, type SimulatedCall } from '@audexly/simulator';
 import {
@@ -218,6 +219,10 @@ async function main(): Promise<void> {
     const gatewayPid = stack.pids[SERVICE_NAMES.indexOf('gateway')]!;
     const sched0 = mainThreadSchedStat(gatewayPid);
     const machine = measureMachineLoad();
+    // The simulated callers' own timeliness: a late tick of theirs plays audio late or hears a gap
+    // the platform did not cause.
+    const loadLoopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loadLoopDelay.enable();
     const began = performance.now();
     let peakRss = [...rss0];
     const sampler = setInterval(() => {
@@ -243,6 +248,7 @@ async function main(): Promise<void> {
               ? {}
               : { lineNoise: { dbfs: lineNoiseDbfs, seed: Math.floor(plan.noise() * 2 ** 32) } }),
             answerTimeoutMs: 15_000,
+            keepAgentAudio: false,
             signal: AbortSignal.timeout(turnsPerCall * 30_000 + 60_000),
           }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
           placed.push({ startedAtMs, result });
@@ -251,6 +257,7 @@ async function main(): Promise<void> {
     );
     const results = placed.map((p) => p.result);
     clearInterval(sampler);
+    loadLoopDelay.disable();
     const wallS = (performance.now() - began) / 1000;
     const load = machine();
     const cpu = stack.pids.map((pid, i) => processCpuSeconds(pid) - cpu0[i]!);
@@ -280,6 +287,9 @@ async function main(): Promise<void> {
             .filter((t) => t.latencyMs !== null && t.speechEndAtMs !== null)
             .map((t) => ({ atS: (startedAtMs + t.speechEndAtMs!) / 1000, ms: t.latencyMs! })),
     );
+    const gapsAtS = placed.flatMap(({ startedAtMs, result }) =>
+      result instanceof Error ? [] : result.gaps.map((g) => (startedAtMs + g.atMs) / 1000),
+    );
     const windowS = Math.max(1, Math.ceil(wallS / 6));
     const rssEnd = stack.pids.map((pid) => rssMiB(pid));
 
@@ -295,8 +305,15 @@ async function main(): Promise<void> {
       ].join('; ')}); turns answered ${answered}/${turns.length}; ` +
         `late chunks (> 20 ms) ${lateChunks}, largest lateness ${lateMax} ms; ` +
         `gaps the callers heard inside agent speech ${gaps.length}` +
-        (gaps.length ? ` (longest ${Math.round(Math.max(...gaps.map((g) => g.ms)))} ms)` : '') +
-        `\ngateway garbage collections: ${gc}\ngateway main thread: ${sched}`,
+        (gaps.length
+          ? ` (longest ${Math.round(Math.max(...gaps.map((g) => g.ms)))} ms; ms long @ ms into its segment: ${gaps
+              .slice(0, 8)
+              .map((g) => `${Math.round(g.ms)} @ ${Math.round(g.intoSegmentMs)}`)
+              .join(', ')}${gaps.length > 8 ? ', …' : ''})`
+          : '') +
+        `\ngateway garbage collections: ${gc}\ngateway main thread: ${sched}` +
+        `\nload generator (the callers): event loop delay p99 ${(loadLoopDelay.percentile(99) / 1e6).toFixed(1)} ms, ` +
+        `max ${(loadLoopDelay.max / 1e6).toFixed(1)} ms; RSS at the end ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,
     );
     console.log('\n| ms | p50 | p95 | p99 | max |\n| --- | --- | --- | --- | --- |');
     console.log(percentileRow('voice-to-voice, at the caller (end of speech → first agent audio)', callerLatency));
@@ -325,11 +342,14 @@ async function main(): Promise<void> {
       ),
     );
     console.log(`\nDrift: caller-side voice-to-voice by when the caller stopped speaking (${windowS} s windows)`);
-    console.log('\n| from (s) | turns | p50 | p95 |\n| --- | --- | --- | --- |');
+    console.log('\n| from (s) | turns | p50 | p95 | gaps heard |\n| --- | --- | --- | --- | --- |');
     for (let from = 0; from < wallS; from += windowS) {
       const inWindow = timed.filter((t) => t.atS >= from && t.atS < from + windowS).map((t) => t.ms);
+      const gapsInWindow = gapsAtS.filter((s) => s >= from && s < from + windowS).length;
       if (inWindow.length > 0)
-        console.log(`| ${from} | ${inWindow.length} | ${percentile(inWindow, 50)} | ${percentile(inWindow, 95)} |`);
+        console.log(
+          `| ${from} | ${inWindow.length} | ${percentile(inWindow, 50)} | ${percentile(inWindow, 95)} | ${gapsInWindow} |`,
+        );
     }
     console.log('\n| service | CPU (% of one core) | RSS at start → peak → end (MiB) |\n| --- | --- | --- |');
     for (const [i, name] of SERVICE_NAMES.entries())

@@ -67,7 +67,7 @@ describe('Exotel playout model', () => {
     p.advance(200); // the audio resumes at 150 ms
     p.mark('t1s0');
     p.advance(260);
-    expect(p.gaps).toEqual([{ atMs: 100, ms: 50 }]);
+    expect(p.gaps).toEqual([{ atMs: 100, ms: 50, intoSegmentMs: 100 }]);
   });
 
   it('silence between a segment and its late mark, or after a clear, is no gap', () => {
@@ -94,5 +94,17 @@ describe('Exotel playout model', () => {
     p.media(audio(100));
     p.advance(600);
     expect(p.gaps).toEqual([]);
+  });
+
+  it('keeps no audio without keepPcm, and still plays, echoes and finds gaps', () => {
+    const p = new PlayoutModel(RATE, 0, { keepPcm: false });
+    p.media(audio(100));
+    p.advance(150);
+    p.media(audio(100));
+    p.mark('t1s0');
+    expect(p.advance(300).marks).toEqual(['t1s0']);
+    expect(p.pcm().byteLength).toBe(0);
+    expect(p.audibleMs).toBe(200);
+    expect(p.gaps).toEqual([{ atMs: 100, ms: 50, intoSegmentMs: 100 }]);
   });
 });

@@ -14,6 +14,8 @@ type Entry = { kind: 'audio'; pcm: Buffer; offset: number } | { kind: 'mark'; na
 export interface PlayoutGap {
   atMs: number;
   ms: number;
+  /** The segment's audio played before the gap, ms (small: its start came in slowly). */
+  intoSegmentMs: number;
 }
 
 export interface AdvanceResult {
@@ -30,14 +32,17 @@ export class PlayoutModel {
   private queuedBytes = 0;
   /** Audio has played since the last mark or `clear`: the buffer running dry now is a gap. */
   private midSegment = false;
+  /** Audio of the current segment played so far, bytes. */
+  private segmentBytes = 0;
   /** The buffer ran dry mid-segment at this clock position (bytes); null when it has not. */
   private starvedAt: number | null = null;
   private readonly gapLog: PlayoutGap[] = [];
 
-  /** `startMs`: clock time of playout position 0 (the call's start). */
+  /** `startMs`: clock time of playout position 0 (the call's start); `keepPcm: false` keeps no audio for `pcm()`. */
   constructor(
     readonly sampleRate: number,
     private readonly startMs: number,
+    private readonly options: { keepPcm: boolean } = { keepPcm: true },
   ) {
     this.bytesPerMs = (sampleRate * 2) / 1000;
   }
@@ -63,6 +68,7 @@ export class PlayoutModel {
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.midSegment = false;
+    this.segmentBytes = 0;
     this.starvedAt = null;
     return { droppedMs, droppedMarks };
   }
@@ -77,6 +83,7 @@ export class PlayoutModel {
         marks.push((this.queue.shift() as { name: string }).name);
         // The segment ended: silence before its mark came was its end, not a gap.
         this.midSegment = false;
+        this.segmentBytes = 0;
         this.starvedAt = null;
       }
     };
@@ -85,7 +92,7 @@ export class PlayoutModel {
       const head = this.queue[0];
       if (!head || head.kind !== 'audio') {
         if (this.midSegment && this.starvedAt === null) this.starvedAt = target - need;
-        this.played.push(Buffer.alloc(need));
+        if (this.options.keepPcm) this.played.push(Buffer.alloc(need));
         need = 0;
         break;
       }
@@ -94,15 +101,17 @@ export class PlayoutModel {
         this.gapLog.push({
           atMs: this.startMs + this.starvedAt / this.bytesPerMs,
           ms: (position - this.starvedAt) / this.bytesPerMs,
+          intoSegmentMs: this.segmentBytes / this.bytesPerMs,
         });
         this.starvedAt = null;
       }
       this.midSegment = true;
       const take = Math.min(need, head.pcm.byteLength - head.offset);
-      this.played.push(head.pcm.subarray(head.offset, head.offset + take));
+      if (this.options.keepPcm) this.played.push(head.pcm.subarray(head.offset, head.offset + take));
       head.offset += take;
       need -= take;
       this.audibleBytes += take;
+      this.segmentBytes += take;
       this.queuedBytes -= take;
       if (head.offset >= head.pcm.byteLength) {
         this.queue.shift();
@@ -133,7 +142,7 @@ export class PlayoutModel {
     return this.gapLog;
   }
 
-  /** Everything played from position 0, silence included: what the caller heard. */
+  /** Everything played from position 0, silence included: what the caller heard (empty without `keepPcm`). */
   pcm(): Buffer {
     return Buffer.concat(this.played);
   }

@@ -185,6 +185,7 @@ describe('simulated Exotel caller', () => {
     expect(result.gaps).toHaveLength(1);
     expect(result.gaps[0]!.atMs).toBeGreaterThanOrEqual(200);
     expect(result.gaps[0]!.ms).toBeGreaterThan(100);
+    expect(result.gaps[0]!.intoSegmentMs).toBe(200);
     expect(result.greetingAudioMs).toBe(400);
   });
 });

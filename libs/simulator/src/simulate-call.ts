@@ -43,6 +43,12 @@ export interface SimulateCallOptions {
   quietMs?: number;
   /** Wait for a greeting before the first turn (default true). */
   expectGreeting?: boolean;
+  /**
+   * Keep what the caller heard as `agentPcm` (default true). A load run of many calls sets it
+   * false: a minute of 8 kHz audio is about 1 MB, and a thousand calls of it would load the load
+   * generator's heap, not the platform.
+   */
+  keepAgentAudio?: boolean;
   /** Progress lines (`console.log`-like). */
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -125,7 +131,7 @@ export interface SimulatedCall {
   messages: { media: number; mark: number; clear: number };
   /** Protocol rules the gateway broke; empty when it behaved. */
   violations: string[];
-  /** What the caller heard from `start` on (silence included), PCM16LE at `sampleRate`. */
+  /** What the caller heard from `start` on (silence included), PCM16LE at `sampleRate`; empty with `keepAgentAudio: false`. */
   agentPcm: Buffer;
   /** Who ended the call: `caller` (we sent stop) or `gateway` (it closed the socket first). */
   endedBy: 'caller' | 'gateway';
@@ -165,7 +171,7 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
 
   const now = () => performance.now();
   const startedAt = now();
-  const playout = new PlayoutModel(rate, startedAt);
+  const playout = new PlayoutModel(rate, startedAt, { keepPcm: options.keepAgentAudio ?? true });
   const violations: string[] = [];
   const marksEchoed: string[] = [];
   const markEchoes: { name: string; atMs: number }[] = [];
@@ -463,7 +469,7 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     clears,
     clearLog,
     mediaLog,
-    gaps: playout.gaps.map((g) => ({ atMs: Math.round(g.atMs - startedAt), ms: g.ms })),
+    gaps: playout.gaps.map((g) => ({ ...g, atMs: Math.round(g.atMs - startedAt) })),
     dtmfSent,
     messages,
     violations,
