@@ -12,11 +12,11 @@
  *
  * Run: npx tsc -b deploy/bench/tsconfig.build.json && node deploy/bench/dist/barge-in.js
  * Options: --barge-ins 24 --token-delay 40 (ms between streamed tokens) --after 2000 (ms after the
- *          caller's previous utterance ended)
+ *          caller's previous utterance ended) --seed 1 (the random lead before each utterance)
  */
 import { parseArgs } from 'node:util';
 import { simulateCall } from '@audexly/simulator';
-import { loadSpeechFixture, startFakeOpenAI, startFakeSarvam } from '@audexly/testing';
+import { loadSpeechFixture, randomBelow, seededRandom, startFakeOpenAI, startFakeSarvam } from '@audexly/testing';
 import { watchAudio } from './audio-arrivals.js';
 import { fetchCallData, findEvent, numberField } from './call-events.js';
 import { measureMachineLoad } from './machine-load.js';
@@ -29,9 +29,13 @@ const { values } = parseArgs({
     'barge-ins': { type: 'string', default: '24' },
     'token-delay': { type: 'string', default: '40' },
     after: { type: 'string', default: '2000' },
+    seed: { type: 'string', default: '1' },
   },
 });
 const bargeIns = Number(values['barge-ins']);
+const seed = Number(values.seed);
+const random = seededRandom(seed);
+console.log(`barge-in: seed ${seed} (--seed ${seed} repeats the same utterance leads)`);
 const RATE = 8000;
 const FRAME_MS = 100;
 const VAD_WINDOW_MS = 32;
@@ -83,7 +87,7 @@ try {
     // A random 0–99 ms lead before each utterance, so speech onsets fall anywhere within Exotel's
     // 100 ms frames (as real callers' do) instead of at the same offset every time.
     audio: Array.from({ length: bargeIns + 1 }, () => ({
-      pcm: Buffer.concat([Buffer.alloc(Math.floor(Math.random() * 100) * (RATE / 1000) * 2), fixture]),
+      pcm: Buffer.concat([Buffer.alloc(randomBelow(random, 100) * (RATE / 1000) * 2), fixture]),
       sampleRate: RATE,
       name: 'goforward',
     })),
@@ -194,5 +198,7 @@ try {
   await Promise.all([audioIn.stop(), audioOut.stop()]);
   await Promise.all([sarvam.close(), openai.close()]);
 }
-console.log(`\nnode deploy/bench/dist/barge-in.js ${process.argv.slice(2).join(' ')}`.trimEnd());
+console.log(
+  `\nnode deploy/bench/dist/barge-in.js --barge-ins ${bargeIns} --token-delay ${values['token-delay']} --after ${values.after} --seed ${seed}`,
+);
 process.exit(0);
