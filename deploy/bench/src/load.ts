@@ -174,12 +174,14 @@ async function main(): Promise<void> {
     transcripts: fixtureTranscripts(await speechFixtureRecordings(RATE)),
     sttLatencyMs: 150,
     ttsFirstByteMs: 200,
+    keepRequestLog: false,
   });
   const openai = await startFakeOpenAI({
     apiKey: 'load-openai',
     reply: () => 'Sure, I can help with that right away.',
     firstTokenMs: 350,
     tokenDelayMs: 0,
+    keepRequestLog: false,
   });
   const stack = await startVoiceStack({
     ...(values['platform-cpus'] ? { cpus: values['platform-cpus'] } : {}),

@@ -31,6 +31,13 @@ describe('fake OpenAI', () => {
     });
   });
 
+  it('with keepRequestLog false still answers but keeps no request', async () => {
+    openai = await startFakeOpenAI({ keepRequestLog: false });
+    const res = await post(openai, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
+    expect(res.status).toBe(200);
+    expect(openai.requests).toEqual([]);
+  });
+
   it('streams SSE chunks with one id, a role delta first, no usage unless asked, and [DONE]', async () => {
     openai = await startFakeOpenAI();
     const text = await (

@@ -16,7 +16,7 @@ export interface FakeOpenAI {
   /** Base URL ending with `/v1` (give it to the SDK as `baseURL`). */
   url: string;
   port: number;
-  /** Every request in arrival order, SDK retries included (each attempt is one entry). */
+  /** Every request in arrival order, SDK retries included (each attempt is one entry); empty with `keepRequestLog: false`. */
   requests: OpenAIRequestLog[];
   /** Scripts a failure for the next valid request; several calls queue several failures. */
   inject(failure: OpenAIFailure): void;
@@ -54,7 +54,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       closedByClient: false,
       completed: false,
     };
-    requests.push(log);
+    if (options.keepRequestLog ?? true) requests.push(log);
     res.on('close', () => {
       if (res.writableEnded) return;
       log.closedByClient = true;

@@ -29,6 +29,8 @@ export interface FakeOpenAIOptions {
   apiKey?: string;
   /** Port to listen on (loopback); default 0, a free port. */
   port?: number;
+  /** Keep every request in `requests` (default true, for tests); a load run sets it false. */
+  keepRequestLog?: boolean;
   /** The reply to a conversation; default {@link defaultReply}. */
   reply?: (messages: ChatMessage[], body: Record<string, unknown>) => FakeReply;
   /** Delay before the first chunk (and before a non-streamed answer); default 0. */

@@ -63,6 +63,17 @@ describe('fake Sarvam STT transcripts', () => {
     socket.close();
   });
 
+  it('with keepRequestLog false still answers but keeps no request, audio or message', async () => {
+    const f = await start({ transcripts: ['one'], keepRequestLog: false });
+    const { socket, inbox } = await openStt(f);
+    streamAudio(socket, await spokenWords('cards-001', RATE), RATE);
+    socket.flush();
+    await inbox.waitForCount(1);
+    expect(inbox.messages.map(describeStt)).toEqual(['data:one']);
+    expect(f.requests).toEqual([]);
+    socket.close();
+  });
+
   it('asks the transcript function about exactly the audio of each segment', async () => {
     const heard: number[] = [];
     const f = await start({

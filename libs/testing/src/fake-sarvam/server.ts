@@ -20,7 +20,7 @@ export interface FakeSarvam {
   /** REST base, e.g. `http://127.0.0.1:41234` (give it to `createSarvamClient({ baseUrl })`). */
   url: string;
   port: number;
-  /** What arrived (and what the fake answered), in order. */
+  /** What arrived (and what the fake answered), in order; stays empty with `keepRequestLog: false`. */
   requests: SarvamRequestLog[];
   /** Scripts a failure for the next matching request. */
   inject(failure: SarvamFailure): void;

@@ -61,7 +61,7 @@ export class SocketOutbox {
   sendNow(message: unknown): boolean {
     if (!this.isOpen) return false;
     this.ws.send(JSON.stringify(message));
-    this.log.sent.push(message);
+    this.log.addSent(message);
     return true;
   }
 

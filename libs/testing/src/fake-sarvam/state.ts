@@ -19,7 +19,11 @@ export class RequestLogEntry implements SarvamRequestLog {
   /** Audio pieces, joined lazily: a long call appends thousands of chunks. */
   private readonly audioPieces: Buffer[] = [];
 
-  constructor(start: LogStart) {
+  /** `keepPayloads: false` keeps no audio and no messages (a load run's log). */
+  constructor(
+    start: LogStart,
+    private readonly keepPayloads = true,
+  ) {
     this.endpoint = start.endpoint;
     this.path = start.path;
     this.headers = start.headers;
@@ -36,7 +40,17 @@ export class RequestLogEntry implements SarvamRequestLog {
   }
 
   addAudio(pcm: Buffer): void {
-    if (pcm.byteLength > 0) this.audioPieces.push(pcm);
+    if (this.keepPayloads && pcm.byteLength > 0) this.audioPieces.push(pcm);
+  }
+
+  /** A message the client sent. */
+  addMessage(message: unknown): void {
+    if (this.keepPayloads) this.messages.push(message);
+  }
+
+  /** A message the fake sent. */
+  addSent(message: unknown): void {
+    if (this.keepPayloads) this.sent.push(message);
   }
 }
 
@@ -87,9 +101,11 @@ export class FakeSarvamState {
     return `fake_${Date.now()}_${++this.ids}`;
   }
 
+  /** A new request's log entry, kept in `requests` unless `keepRequestLog` is false. */
   log(start: LogStart): RequestLogEntry {
-    const entry = new RequestLogEntry(start);
-    this.requests.push(entry);
+    const keep = this.options.keepRequestLog ?? true;
+    const entry = new RequestLogEntry(start, keep);
+    if (keep) this.requests.push(entry);
     return entry;
   }
 }

@@ -273,7 +273,7 @@ export function serveSttRealtimeSocket(
       return refuse('Invalid JSON message');
     }
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return refuse('Expected a JSON object');
-    log.messages.push(msg);
+    log.addMessage(msg);
     const message = msg as Record<string, unknown>;
     switch (message.event) {
       case 'audio_input':

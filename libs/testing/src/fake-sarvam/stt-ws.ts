@@ -147,7 +147,7 @@ export function serveSttSocket(
     }
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg))
       return outbox.send(sttSocketError('Expected a JSON object'));
-    log.messages.push(msg);
+    log.addMessage(msg);
     const { audio, type } = msg as { audio?: unknown; type?: unknown };
     if (audio !== undefined) onAudio(audio);
     else if (type === 'flush') onFlush();

@@ -66,7 +66,7 @@ export function serveTtsSocket(
       return fail('Invalid JSON message', 400);
     }
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return fail('Expected a JSON object', 400);
-    log.messages.push(msg);
+    log.addMessage(msg);
     if (msg.type === 'config') {
       const checked = checkTtsSocketConfig(
         typeof msg.data === 'object' && msg.data !== null ? (msg.data as Record<string, unknown>) : {},

@@ -76,6 +76,12 @@ export interface FakeSarvamOptions {
   ttsFirstByteMs?: number;
   /** Size of each streamed TTS audio message; default 100 ms. */
   ttsChunkMs?: number;
+  /**
+   * Keep every request in `requests`, with the audio and messages of each socket (default true,
+   * for tests to read). A load run sets it false: a soak's thousands of calls of audio would
+   * otherwise pile up in the load generator's heap and slow the simulated callers down.
+   */
+  keepRequestLog?: boolean;
 }
 
 /**
