@@ -30,9 +30,7 @@ export class PlayoutModel {
   private clockBytes = 0;
   private audibleBytes = 0;
   private queuedBytes = 0;
-  /** Audio has played since the last mark or `clear`: the buffer running dry now is a gap. */
-  private midSegment = false;
-  /** Audio of the current segment played so far, bytes. */
+  /** Audio of the current segment played so far, bytes (past 0, the buffer running dry is a gap). */
   private segmentBytes = 0;
   /** The buffer ran dry mid-segment at this clock position (bytes); null when it has not. */
   private starvedAt: number | null = null;
@@ -67,7 +65,6 @@ export class PlayoutModel {
     const droppedMs = this.queuedBytes / this.bytesPerMs;
     this.queue.length = 0;
     this.queuedBytes = 0;
-    this.midSegment = false;
     this.segmentBytes = 0;
     this.starvedAt = null;
     return { droppedMs, droppedMarks };
@@ -82,7 +79,6 @@ export class PlayoutModel {
       while (this.queue[0]?.kind === 'mark') {
         marks.push((this.queue.shift() as { name: string }).name);
         // The segment ended: silence before its mark came was its end, not a gap.
-        this.midSegment = false;
         this.segmentBytes = 0;
         this.starvedAt = null;
       }
@@ -91,7 +87,7 @@ export class PlayoutModel {
     while (need > 0) {
       const head = this.queue[0];
       if (!head || head.kind !== 'audio') {
-        if (this.midSegment && this.starvedAt === null) this.starvedAt = target - need;
+        if (this.segmentBytes > 0 && this.starvedAt === null) this.starvedAt = target - need;
         if (this.options.keepPcm) this.played.push(Buffer.alloc(need));
         need = 0;
         break;
@@ -105,7 +101,6 @@ export class PlayoutModel {
         });
         this.starvedAt = null;
       }
-      this.midSegment = true;
       const take = Math.min(need, head.pcm.byteLength - head.offset);
       if (this.options.keepPcm) this.played.push(head.pcm.subarray(head.offset, head.offset + take));
       head.offset += take;
