@@ -35,3 +35,4 @@ export { applyRetention, RETAINED_STREAMS, type RetentionOptions } from './reten
 export { injectTrace, extractTrace } from './trace-context.js';
 export { audioCaptureAnswers, purgeCallMessages, streamState, type StreamState } from './jetstream-admin.js';
 export { readCallsInProgress } from './recent-lifecycle.js';
+export { objectNames } from './object-names.js';

@@ -171,7 +171,7 @@ export function openBucket(bus: Bus, name: BucketName): Promise<KV> {
   return new Kvm(bus.nc).open(name);
 }
 
-/** Opens the recordings object store. */
-export function openRecordings(bus: Bus): Promise<ObjectStore> {
-  return new Objm(bus.nc).open(RECORDINGS_STORE);
+/** Opens the recordings object store (or, for tests, another object store named `bucket`). */
+export function openRecordings(bus: Bus, bucket: string = RECORDINGS_STORE): Promise<ObjectStore> {
+  return new Objm(bus.nc).open(bucket);
 }

@@ -1,4 +1,4 @@
-import { openRecordings, type Bus } from '@audexly/bus';
+import { objectNames, openRecordings, RECORDINGS_STORE, type Bus } from '@audexly/bus';
 import { resolveRange, sliceStream } from './byte-range.js';
 import type { RecordingHead, RecordingMeta, RecordingStore } from './recording-store.js';
 
@@ -7,13 +7,15 @@ type ObjectInfo = NonNullable<Awaited<ReturnType<ObjectStore['info']>>>;
 
 const CONTENT_TYPE = 'content-type';
 const CALL_ID = 'call-id';
+/** Metadata lookups in flight at once while listing (3500 objects: 2.5 s one by one). */
+const LIST_LOOKUPS_AT_ONCE = 64;
 
 /**
  * A {@link RecordingStore} on the JetStream object store `recordings` (the default). Objects keep
  * `content-type` and `call-id` in their metadata. Ranges are served by reading from the start and
  * skipping to `start` (the object store has no ranged reads); recordings are small enough for it.
  */
-export function natsRecordingStore(objects: ObjectStore): RecordingStore {
+export function natsRecordingStore(bus: Bus, objects: ObjectStore, bucket: string = RECORDINGS_STORE): RecordingStore {
   return {
     kind: 'nats-object-store',
     async put(name, data, meta) {
@@ -42,18 +44,21 @@ export function natsRecordingStore(objects: ObjectStore): RecordingStore {
       const info = await objects.info(name);
       if (info && !info.deleted) await objects.delete(name);
     },
+    // Not `objects.list()`: see objectNames. Only the names that match are looked up, a batch at a time.
     async *list(options = {}) {
-      for (const info of await objects.list()) {
-        if (!info.deleted && info.name.startsWith(options.prefix ?? ''))
-          yield { key: info.name, size: info.size, storedAt: new Date(info.mtime) };
+      const names = (await objectNames(bus, bucket)).filter((name) => name.startsWith(options.prefix ?? ''));
+      for (let i = 0; i < names.length; i += LIST_LOOKUPS_AT_ONCE) {
+        const batch = names.slice(i, i + LIST_LOOKUPS_AT_ONCE);
+        for (const info of await Promise.all(batch.map((name) => objects.info(name))))
+          if (info && !info.deleted) yield { key: info.name, size: info.size, storedAt: new Date(info.mtime) };
       }
     },
   };
 }
 
-/** Opens the recordings object store on `bus` as a {@link RecordingStore}. */
-export async function openNatsRecordingStore(bus: Bus): Promise<RecordingStore> {
-  return natsRecordingStore(await openRecordings(bus));
+/** Opens the recordings object store on `bus` (or, for tests, the object store `bucket`) as a {@link RecordingStore}. */
+export async function openNatsRecordingStore(bus: Bus, bucket: string = RECORDINGS_STORE): Promise<RecordingStore> {
+  return natsRecordingStore(bus, await openRecordings(bus, bucket), bucket);
 }
 
 function metadataOf(meta: RecordingMeta): Record<string, string> {

@@ -1,15 +1,28 @@
 import { randomUUID } from 'node:crypto';
+import { Objm } from '@nats-io/obj';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBus, provisionJetStream, type Bus } from '@audexly/bus';
 import { createLogger } from '@audexly/telemetry';
 import { startFakeS3, type FakeS3 } from '@audexly/testing';
-import { createRecordingStore, parseRangeHeader, RangeNotSatisfiableError, type RecordingStore } from './index.js';
+import {
+  createRecordingStore,
+  openNatsRecordingStore,
+  parseRangeHeader,
+  RangeNotSatisfiableError,
+  type RecordingStore,
+} from './index.js';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const credentials = { accessKeyId: 'AKIDSTORAGE', secretAccessKey: 'storage-secret' };
 let bus: Bus;
 let s3: FakeS3;
 const stores: Record<'nats-object-store' | 's3', RecordingStore> = {} as never;
+/**
+ * The NATS store's tests use an object store of their own, not the shared `recordings`: what other
+ * tests and earlier runs (a soak leaves GBs) keep there, or write and delete meanwhile, is not theirs.
+ */
+const natsBucket = `recordings_test_${randomUUID().replace(/-/g, '')}`;
+const none = { S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: false } as const;
 
 beforeAll(async () => {
   bus = await connectBus({
@@ -19,8 +32,8 @@ beforeAll(async () => {
   });
   await provisionJetStream(bus);
   s3 = await startFakeS3({ ...credentials, buckets: ['audexly-recordings'] });
-  const none = { S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: false } as const;
-  stores['nats-object-store'] = await createRecordingStore(none, bus);
+  await new Objm(bus.nc).create(natsBucket);
+  stores['nats-object-store'] = await openNatsRecordingStore(bus, natsBucket);
   stores.s3 = await createRecordingStore(
     {
       ...none,
@@ -35,6 +48,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await s3?.close();
+  await (await new Objm(bus.nc).open(natsBucket)).destroy();
   await bus?.drain();
 });
 
@@ -51,8 +65,9 @@ describe.each(['nats-object-store', 's3'] as const)('recording store on %s', (ki
   const store = () => stores[kind];
   const name = () => `t${randomUUID().replace(/-/g, '')}.wav`;
 
-  it('is the backend the configuration asks for', () => {
+  it('is the backend the configuration asks for', async () => {
     expect(store().kind).toBe(kind);
+    if (kind === 'nats-object-store') expect((await createRecordingStore(none, bus)).kind).toBe(kind);
   });
 
   it('stores a recording and gives back its bytes, type, call id and size', async () => {
@@ -128,6 +143,16 @@ describe.each(['nats-object-store', 's3'] as const)('recording store on %s', (ki
     for await (const entry of store().list({ prefix })) after.push(entry.key);
     expect(after).toEqual([`${prefix}-b.wav`]);
     await store().delete(`${prefix}-b.wav`);
+  });
+
+  it('lists names with spaces and symbols, and only those under the prefix', async () => {
+    const prefix = `t${randomUUID().replace(/-/g, '')}`;
+    const keys = [`${prefix}/calls/ärger call.wav`, `${prefix}/calls/a+b=c?.wav`, `${prefix}-other.wav`];
+    for (const key of keys) await store().put(key, data.subarray(0, 5), { contentType: 'audio/wav' });
+    const listed = [];
+    for await (const entry of store().list({ prefix: `${prefix}/calls/` })) listed.push(entry.key);
+    expect(listed.sort()).toEqual(keys.slice(0, 2).sort());
+    for (const key of keys) await store().delete(key);
   });
 });
 
