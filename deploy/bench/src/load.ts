@@ -6,7 +6,8 @@
  * the figures are the platform's. Reports calls completed, turns answered, voice-to-voice and system
  * overhead p50/p95/p99, CPU and memory per service, the gateway's late chunks, and the gaps the
  * callers heard inside agent speech (their playout buffer ran dry: what a late chunk costs at the
- * caller's edge, where the gateway's lead of audio at Exotel has not absorbed it).
+ * caller's edge, where the gateway's lead of audio at Exotel has not absorbed it) beside the gaps
+ * the gateway itself counted sending (`audexly_gateway_playout_gaps_total`, by cause).
  *
  * Run: npm run build && npm run load -- --calls 50 --duration 120
  * Options: --calls N (concurrent callers) --duration S (how long the run lasts)
@@ -104,6 +105,12 @@ async function gatewayMetricsText(gatewayUrl: string): Promise<string> {
 function metricValue(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').at(-1)) : NaN;
+}
+
+/** The value of `name`'s series with `label` among its labels (e.g. `cause="late_audio"`); 0 when there is none yet. */
+function labelledValue(text: string, name: string, label: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
+  return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
 /** The gateway's garbage collections so far, by kind (minor, major, …): all, and those within 10 ms. */
@@ -267,6 +274,9 @@ async function main(): Promise<void> {
     const late = 'audexly_gateway_late_chunks_total';
     const lateChunks = metricValue(metrics, late) - metricValue(metrics0, late);
     const lateMax = metricValue(metrics, 'audexly_gateway_chunk_lateness_max_ms');
+    const gatewayGaps = (cause: string): number =>
+      labelledValue(metrics, 'audexly_gateway_playout_gaps_total', `cause="${cause}"`) -
+      labelledValue(metrics0, 'audexly_gateway_playout_gaps_total', `cause="${cause}"`);
     const gc = gcSummary(gcCounts(metrics0), gcCounts(metrics));
     const sched = schedSummary(sched0, mainThreadSchedStat(gatewayPid));
 
@@ -313,6 +323,8 @@ async function main(): Promise<void> {
               .map((g) => `${Math.round(g.ms)} @ ${Math.round(g.intoSegmentMs)}`)
               .join(', ')}${gaps.length > 8 ? ', …' : ''})`
           : '') +
+        `; gaps the gateway sent ${gatewayGaps('late_audio') + gatewayGaps('late_send')} ` +
+        `(TTS audio came late ${gatewayGaps('late_audio')}, the pacer sent late ${gatewayGaps('late_send')})` +
         `\ngateway garbage collections: ${gc}\ngateway main thread: ${sched}` +
         `\nload generator (the callers): event loop delay p99 ${(loadLoopDelay.percentile(99) / 1e6).toFixed(1)} ms, ` +
         `max ${(loadLoopDelay.max / 1e6).toFixed(1)} ms; RSS at the end ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,

@@ -19,8 +19,15 @@ export interface GatewayMetrics {
   refusedUpgrades: Counter<'status'>;
   unknownEvents: Counter;
   unknownKeys: Counter;
-  /** Counts one chunk sent `lateByMs` after it was due. */
-  observeChunk(lateByMs: number): void;
+  /**
+   * Silences heard inside agent speech (a chunk of a segment sent after the audio before it had
+   * played), by cause: `late_audio` (nothing was queued: TTS audio came late) or `late_send` (the
+   * pacer sent it late).
+   */
+  playoutGaps: Counter<'cause'>;
+  playoutGapMs: Histogram;
+  /** Counts one chunk sent `lateByMs` after it was due, after `gapMs` of silence inside its segment. */
+  observeChunk(chunk: { lateByMs: number; gapMs: number }): void;
   callsEnded: Counter<'reason'>;
   claimMs: Histogram;
   voiceToVoiceMs: Histogram;
@@ -60,12 +67,26 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     help: 'Largest chunk lateness since start',
     registers,
   });
+  const playoutGaps = new Counter({
+    name: 'audexly_gateway_playout_gaps_total',
+    help: 'Silences heard inside agent speech, by cause (late_audio: TTS audio came late; late_send: sent late)',
+    labelNames: ['cause'],
+    registers,
+  });
+  const playoutGapMs = new Histogram({
+    name: 'audexly_gateway_playout_gap_ms',
+    help: 'How long the silences heard inside agent speech lasted',
+    buckets: [5, 10, 20, 50, 100, 250, 1000],
+    registers,
+  });
   let maxLateness = 0;
   return {
     chunksOut,
     lateChunks,
     chunkLatenessMs,
     maxChunkLatenessMs,
+    playoutGaps,
+    playoutGapMs,
     limitCloses: new Counter({
       name: 'audexly_gateway_limit_closes_total',
       help: 'Connections closed for breaking a limit',
@@ -88,8 +109,12 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       help: 'Exotel events we do not know (ignored)',
       registers,
     }),
-    observeChunk(lateByMs: number) {
+    observeChunk({ lateByMs, gapMs }) {
       chunksOut.inc();
+      if (gapMs > 0) {
+        playoutGaps.inc({ cause: lateByMs > 0 ? 'late_send' : 'late_audio' });
+        playoutGapMs.observe(gapMs);
+      }
       if (lateByMs <= 0) return;
       chunkLatenessMs.observe(lateByMs);
       if (lateByMs > 20) lateChunks.inc();

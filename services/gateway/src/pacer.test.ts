@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Pacer, type PacerClock } from './pacer.js';
+import { Pacer, type PacerClock, type SendInfo } from './pacer.js';
 import { SharedTicker } from './shared-ticker.js';
 
 /** A clock on vitest's fake timers. */
@@ -104,6 +104,50 @@ describe('pacer', () => {
     // Playout positions are contiguous: chunk i plays at start + i × 100 ms.
     sent.forEach((s, i) => expect(s.playAt).toBe(start + i * 100));
     expect(sent.some((s) => s.late)).toBe(false);
+  });
+
+  it('says how long the playout ran dry before a chunk that came after the audio before it had played', () => {
+    const infos: SendInfo[] = [];
+    const pacer = new Pacer<null>({
+      sampleRate: RATE,
+      clock: fakeClock,
+      sendMedia: (_item, info) => infos.push(info),
+      sendMark: () => undefined,
+    });
+    const media = () => pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    media();
+    media();
+    vi.advanceTimersByTime(350);
+    media(); // 150 ms after the 200 ms sent had played: it came late, the pacer did not send it late
+    expect(infos.map((i) => [i.dryMs, i.lateByMs])).toEqual([
+      [0, 0],
+      [0, 0],
+      [150, 0],
+    ]);
+    // Silences the platform chose are not dry spells: after a clear, and after a pause.
+    pacer.clear();
+    vi.advanceTimersByTime(500);
+    media();
+    pacer.pause();
+    vi.advanceTimersByTime(500);
+    pacer.resume();
+    media();
+    expect(infos.slice(3).map((i) => i.dryMs)).toEqual([0, 0]);
+  });
+
+  it('a chunk the pacer sends late after the audio before it has played ran dry too, and is late', () => {
+    const sleepy: PacerClock = { ...fakeClock, setTimeout: (fn, ms) => setTimeout(fn, ms + 200) };
+    const infos: SendInfo[] = [];
+    const pacer = new Pacer<null>({
+      sampleRate: RATE,
+      clock: sleepy,
+      sendMedia: (_item, info) => infos.push(info),
+      sendMark: () => undefined,
+    });
+    for (let i = 0; i < 3; i++) pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
+    vi.advanceTimersByTime(1000);
+    // The third was due at 50 ms (200 ms sent, a lead of 250) and went out at 250 ms.
+    expect(infos[2]).toMatchObject({ dryMs: 50, lateByMs: 200, late: true });
   });
 
   it('sends a mark right after the audio before it', () => {

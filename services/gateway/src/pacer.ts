@@ -43,6 +43,13 @@ export interface SendInfo {
   late: boolean;
   /** How long after it was due the chunk went out, ms (0 when it was sent as soon as it came). */
   lateByMs: number;
+  /**
+   * How long the playout ran dry before this chunk, ms: the audio sent before it had finished
+   * playing when it went out. 0 for the first chunk, and after a {@link Pacer.clear} or a
+   * {@link Pacer.resume} (silences chosen, not suffered). With `lateByMs` 0 the chunk itself came
+   * too late (nothing was queued); otherwise the pacer sent it late.
+   */
+  dryMs: number;
 }
 
 export interface PacerOptions<M> {
@@ -68,6 +75,8 @@ export class Pacer<M> {
   private stopped = false;
   private paused = false;
   private lastSent: M | null = null;
+  /** The next chunk continues what was sent before it (no first chunk, clear or resume since). */
+  private continuing = false;
 
   constructor(private readonly options: PacerOptions<M>) {
     this.clock = options.clock ?? systemClock;
@@ -96,6 +105,7 @@ export class Pacer<M> {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    this.continuing = false;
     if (this.timer === null) this.pump();
   }
 
@@ -144,6 +154,7 @@ export class Pacer<M> {
   clear(): PacedItem<M>[] {
     const dropped = this.queue.splice(0, this.queue.length);
     this.lastSent = null;
+    this.continuing = false;
     this.cancelTimer();
     this.playEnd = Math.min(this.playEnd, this.clock.now());
     return dropped;
@@ -183,10 +194,12 @@ export class Pacer<M> {
       const late = lateByMs > this.lateMs;
       this.dueAt = null;
       this.queue.shift();
+      const dryMs = this.continuing ? Math.max(0, now - this.playEnd) : 0;
       const playAt = Math.max(now, this.playEnd);
       this.playEnd = playAt + durationMs;
       this.lastSent = item.meta;
-      this.options.sendMedia(item, { playAt, durationMs, late, lateByMs });
+      this.continuing = true;
+      this.options.sendMedia(item, { playAt, durationMs, late, lateByMs, dryMs });
     }
   }
 }

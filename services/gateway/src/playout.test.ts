@@ -37,6 +37,22 @@ describe('agent playout', () => {
     expect(playout.markEchoed('unknown-never-sent')).toBeUndefined();
   });
 
+  it('reports the silence heard inside a segment as a gap, and none between segments', () => {
+    const gaps: string[] = [];
+    const playout = new AgentPlayout({
+      sampleRate: 8000,
+      clock,
+      sink: { media: (_pcm, ref, info) => gaps.push(`${ref.segment}:${info.gapMs}`), mark: () => undefined },
+    });
+    playout.audio(0, 0, Buffer.alloc(1600), false);
+    vi.advanceTimersByTime(300);
+    playout.audio(0, 0, Buffer.alloc(1600), true); // the first 100 ms played out 200 ms ago
+    vi.advanceTimersByTime(1000);
+    playout.audio(0, 1, Buffer.alloc(1600), true); // the next sentence, after a pause
+    vi.advanceTimersByTime(1000);
+    expect(gaps).toEqual(['0:0', '0:200', '1:0']);
+  });
+
   it('ignores audio of a segment that already ended', () => {
     const { playout, out } = setup();
     playout.audio(1, 0, Buffer.alloc(1600), true);

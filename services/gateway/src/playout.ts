@@ -12,9 +12,18 @@ export interface SegmentRef {
   segment: number;
 }
 
+export interface ChunkInfo extends SendInfo {
+  /**
+   * Silence the caller heard inside the segment just before this chunk, ms: the pacer's `dryMs`
+   * between two chunks of one segment (what the simulated caller counts as a gap), 0 otherwise (a
+   * pause between sentences or turns is not a gap).
+   */
+  gapMs: number;
+}
+
 export interface PlayoutSink {
   /** A chunk goes to Exotel now; `playAt` is the clock time it starts playing. */
-  media(pcm: Buffer, ref: SegmentRef, info: SendInfo): void;
+  media(pcm: Buffer, ref: SegmentRef, info: ChunkInfo): void;
   /** A mark goes to Exotel now. */
   mark(name: string, ref: SegmentRef): void;
 }
@@ -50,6 +59,8 @@ export class AgentPlayout {
    * buffers the pacer holds), to play one again from its start.
    */
   private readonly given = new Map<string, { ref: SegmentRef; audio: Buffer[] }>();
+  /** The segment of the last chunk sent (the pacer's own record is already the new one's when it sends). */
+  private lastMediaRef: SegmentRef | null = null;
 
   constructor(private readonly options: PlayoutOptions) {
     this.bytesPerMs = (options.sampleRate * 2) / 1000;
@@ -58,7 +69,11 @@ export class AgentPlayout {
       leadMs: options.leadMs,
       lateMs: options.lateMs,
       clock: options.clock,
-      sendMedia: (item, info) => options.sink.media(item.pcm, item.meta, info),
+      sendMedia: (item, info) => {
+        const inSegment = this.lastMediaRef !== null && compare(this.lastMediaRef, item.meta) === 0;
+        this.lastMediaRef = item.meta;
+        options.sink.media(item.pcm, item.meta, { ...info, gapMs: inSegment ? info.dryMs : 0 });
+      },
       sendMark: (item) => options.sink.mark(item.name, item.meta),
     });
   }

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AudioHeader, type AudioHeaderName } from '@audexly/protocol';
 import type { AudioMessage } from '@audexly/bus';
-import { createLogger } from '@audexly/telemetry';
+import { createLogger, createMetricsRegistry } from '@audexly/telemetry';
+import { createGatewayMetrics, type GatewayMetrics } from '../metrics.js';
 import { systemClock } from '../pacer.js';
 import { AgentSpeech } from './agent-speech.js';
 import type { CallBus } from './call-bus.js';
@@ -10,7 +11,13 @@ import type { ExotelSocket } from './exotel-socket.js';
 
 /** The agent's speech on fake ports: what went to Exotel, and what was published. */
 function setup(
-  options: { bargeIn?: boolean; bargeInMode?: 'clear' | 'pause'; resumeFrom?: 'pause' | 'sentence' } = {},
+  options: {
+    bargeIn?: boolean;
+    bargeInMode?: 'clear' | 'pause';
+    resumeFrom?: 'pause' | 'sentence';
+    metrics?: GatewayMetrics;
+    leadMs?: number;
+  } = {},
 ) {
   const exotel: string[] = [];
   const events: { type: string; [k: string]: unknown }[] = [];
@@ -24,7 +31,8 @@ function setup(
   const socket = {
     send: (m: string) => exotel.push((JSON.parse(m) as { event: string; mark?: { name: string } }).event),
   } as unknown as ExotelSocket;
-  const metrics = { observeChunk: () => undefined, voiceToVoiceMs: { observe: () => undefined } } as never;
+  const metrics =
+    options.metrics ?? ({ observeChunk: () => undefined, voiceToVoiceMs: { observe: () => undefined } } as never);
   const speech = new AgentSpeech({
     socket,
     bus,
@@ -34,7 +42,7 @@ function setup(
     streamSid: 's1',
     sampleRate: 8000,
     chunk: { targetMs: 100, minMs: 100, maxMs: 200 },
-    leadMs: 0,
+    leadMs: options.leadMs ?? 0,
     bargeIn: options.bargeIn ?? true,
     bargeInMode: options.bargeInMode ?? 'clear',
     bargeInDecisionMs: 1500,
@@ -72,6 +80,20 @@ describe('AgentSpeech', () => {
     expect(events.map((e) => e.type)).toEqual(['playback.started']);
     speech.markEchoed('t1s0');
     expect(events.at(-1)).toMatchObject({ type: 'playback.segment-played', turn: 1, segment: 0 });
+  });
+
+  it("counts the silence the caller hears when a segment's TTS audio comes late, by cause, and none between segments", async () => {
+    const registry = createMetricsRegistry('gateway');
+    const { speech } = setup({ metrics: createGatewayMetrics(registry), leadMs: 250 });
+    speech.receive(audio(1, 0, 200, false));
+    vi.advanceTimersByTime(500); // 200 ms played, then 300 ms of silence inside the sentence
+    speech.receive(audio(1, 0, 200, true));
+    vi.advanceTimersByTime(2000); // the next sentence, after a pause: not a gap
+    speech.receive(audio(1, 1, 200, true));
+    vi.advanceTimersByTime(1000);
+    const text = await registry.metrics();
+    expect(text).toContain('audexly_gateway_playout_gaps_total{cause="late_audio",service="gateway"} 1');
+    expect(text).toContain('audexly_gateway_playout_gap_ms_sum{service="gateway"} 300');
   });
 
   it('when the caller speaks over the agent, clears Exotel, announces the interruption and drops the rest of the turn', () => {

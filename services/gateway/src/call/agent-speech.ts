@@ -9,7 +9,7 @@ import type { AudioMessage } from '@audexly/bus';
 import { traceExemplar, type Logger } from '@audexly/telemetry';
 import { clearMessage, markMessage, mediaMessage } from '../exotel/protocol.js';
 import type { GatewayMetrics } from '../metrics.js';
-import { AgentPlayout, type SegmentRef } from '../playout.js';
+import { AgentPlayout, type ChunkInfo, type SegmentRef } from '../playout.js';
 import { APOLOGY_TURN, TurnLedger } from './turn-ledger.js';
 import { BargeInPause, type UtteranceVerdict } from './barge-in-pause.js';
 import type { CallBus } from './call-bus.js';
@@ -85,7 +85,7 @@ export class AgentSpeech {
       leadMs: options.leadMs,
       clock: options.timeline.clock,
       sink: {
-        media: (pcm, ref, info) => this.sendMedia(pcm, ref, info.playAt, info.lateByMs),
+        media: (pcm, ref, info) => this.sendMedia(pcm, ref, info),
         mark: (name) => options.socket.send(markMessage(options.streamSid, name)),
       },
     });
@@ -226,10 +226,17 @@ export class AgentSpeech {
     this.playout.stop();
   }
 
-  private sendMedia(pcm: Buffer, ref: SegmentRef, playAt: number, lateByMs: number): void {
-    const { socket, bus, timeline, metrics, streamSid, sampleRate } = this.options;
+  private sendMedia(pcm: Buffer, ref: SegmentRef, { playAt, lateByMs, gapMs }: ChunkInfo): void {
+    const { socket, bus, timeline, metrics, streamSid, sampleRate, log } = this.options;
     socket.send(mediaMessage(streamSid, pcm));
-    metrics.observeChunk(lateByMs);
+    metrics.observeChunk({ lateByMs, gapMs });
+    if (gapMs > 0)
+      log.info(
+        { turn: ref.turn, segment: ref.segment, gapMs: Math.round(gapMs), lateByMs: Math.round(lateByMs) },
+        lateByMs > 0
+          ? 'caller heard a gap in agent speech: a chunk sent late'
+          : 'caller heard a gap in agent speech: TTS audio came late',
+      );
     if (ref.turn === APOLOGY_TURN) return;
     bus.publishAudio(this.audioSentSubject, pcm, {
       [AudioHeader.turn]: ref.turn,
