@@ -44,6 +44,7 @@ const WHOLE_PLATFORM = [
   'deploy/runner/src/end-of-turn.e2e.test.ts',
   'deploy/runner/src/speech-ahead.e2e.test.ts',
   'deploy/runner/src/caller-words.e2e.test.ts',
+  'deploy/runner/src/playout-gaps.e2e.test.ts',
   'deploy/runner/src/nats-restart.e2e.test.ts',
   'deploy/runner/src/failover.test.ts',
   'deploy/runner/src/tracing.e2e.test.ts',

@@ -308,6 +308,35 @@ describe('fake Sarvam TTS audio', () => {
     ws.close();
   });
 
+  it('with ttsStall, pauses each synthesis once after its first chunks, then sends the rest', async () => {
+    const f = await start({ ttsStall: { afterChunks: 2, ms: 300 } });
+    const ws = await openSocket(`${f.url.replace('http', 'ws')}/text-to-speech/ws?model=bulbul:v2`, [], {
+      'api-subscription-key': 'test-key',
+    });
+    const arrivals: number[] = [];
+    const done = new Promise<void>((resolve) =>
+      ws.on('message', (m: Buffer) => {
+        const msg = JSON.parse(m.toString()) as { type: string };
+        if (msg.type === 'audio') arrivals.push(performance.now());
+        else resolve(); // the completion event (or an error, which fails the length check)
+      }),
+    );
+    const config = {
+      target_language_code: 'en-IN',
+      speaker: 'anushka',
+      speech_sample_rate: '8000',
+      output_audio_codec: 'linear16',
+    };
+    ws.send(JSON.stringify({ type: 'config', data: config }));
+    ws.send(JSON.stringify({ type: 'text', data: { text: 'Hello there, how are you today?' } }));
+    ws.send(JSON.stringify({ type: 'flush' }));
+    await done;
+    expect(arrivals.length).toBeGreaterThan(4);
+    // A timer never fires early: the third chunk comes at least the stall after the second.
+    expect(arrivals[2]! - arrivals[1]!).toBeGreaterThanOrEqual(299);
+    ws.close();
+  });
+
   it('keeps the previous config when a re-sent one is refused', async () => {
     const f = await start();
     const { socket, inbox } = await openTts(f, { model: 'bulbul:v3' });

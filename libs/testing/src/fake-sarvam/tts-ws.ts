@@ -27,7 +27,8 @@ export interface TtsSocketSettings {
  * - `text` accumulates; once the buffer holds `min_buffer_size` characters it is spoken without
  *   waiting for a flush. `flush` speaks what is left, then sends `event` `final` unless
  *   `send_completion_event=false`.
- * - Audio goes out in `ttsChunkMs` pieces in the config's codec (wav chunks each with a header).
+ * - Audio goes out in `ttsChunkMs` pieces in the config's codec (wav chunks each with a header), as
+ *   fast as it can (`ttsStall` pauses each synthesis once, mid-sentence).
  * - Errors are `{"type":"error","data":{"message","code":<status>,"details":{},"request_id"}}`;
  *   everything the socket sends goes out in order. A socket that receives nothing for
  *   `ttsIdleTimeoutMs` (default one minute) is closed with 1008.
@@ -114,7 +115,9 @@ async function speak(
     });
     await sleep(state.options.ttsFirstByteMs ?? 0);
     const step = bytesForMs(state.options.ttsChunkMs ?? fakeSarvamDefaults.ttsChunkMs, cfg.sampleRate);
+    const stall = state.options.ttsStall;
     for (let i = 0; i < pcm.byteLength; i += step) {
+      if (stall && i === stall.afterChunks * step) await sleep(stall.ms);
       const audio = encodeTtsAudio(pcm.subarray(i, i + step), cfg.sampleRate, cfg.codec);
       if (
         !outbox.sendNow({

@@ -77,6 +77,12 @@ export interface FakeSarvamOptions {
   /** Size of each streamed TTS audio message; default 100 ms. */
   ttsChunkMs?: number;
   /**
+   * TTS WS: every synthesis stops for `ms` after its first `afterChunks` audio messages, then sends
+   * the rest (a stream that falls behind real time mid-sentence: a slow provider or network). Off
+   * by default: the fake otherwise sends a sentence's audio as fast as it can.
+   */
+  ttsStall?: { afterChunks: number; ms: number };
+  /**
    * Keep every request in `requests`, with the audio and messages of each socket (default true,
    * for tests to read). A load run sets it false: a soak's thousands of calls of audio would
    * otherwise pile up in the load generator's heap and slow the simulated callers down.
