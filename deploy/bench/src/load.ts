@@ -19,6 +19,8 @@
  *          means "the platform's own time" only with it off: speculating, the providers overlap the silence)
  *          --gateway-nice=0 (the gateway process's nice value: -10 puts its real-time pacing ahead of the
  *          other services sharing its core, as a pod of its own would; needs root)
+ *          --gateway-realtime=0 (1–99: the gateway under the kernel's real-time round-robin policy at
+ *          that priority, ahead of every other process on its core whenever it is ready; needs root)
  *          --gateway-cpus LIST (the gateway on these CPUs instead of --platform-cpus, e.g. a core of its own)
  *          --gateway-node-args=--trace-gc (node flags for the gateway process only, space-separated)
  *
@@ -65,6 +67,7 @@ const { values } = parseArgs({
     'line-noise-dbfs': { type: 'string', default: '-65' },
     speculate: { type: 'string', default: 'on' },
     'gateway-nice': { type: 'string', default: '0' },
+    'gateway-realtime': { type: 'string', default: '0' },
     'gateway-cpus': { type: 'string' },
     'gateway-node-args': { type: 'string' },
   },
@@ -169,7 +172,8 @@ async function main(): Promise<void> {
   console.log(
     `load: ${calls} callers × ${durationS} s, seed ${seed} (--seed ${seed} repeats the same callers), ` +
       `line noise ${lineNoiseDbfs === null ? 'off (digital silence)' : `${lineNoiseDbfs} dBFS`}, ` +
-      `turn.speculate ${values.speculate === 'off' ? 'off' : 'on'}, gateway nice ${values['gateway-nice']}`,
+      `turn.speculate ${values.speculate === 'off' ? 'off' : 'on'}, gateway nice ${values['gateway-nice']}` +
+      (Number(values['gateway-realtime']) ? `, real-time priority ${values['gateway-realtime']}` : ''),
   );
   if (values['load-cpus']) {
     const pinned = spawnSync('taskset', ['-a', '-pc', values['load-cpus'], String(process.pid)]);
@@ -193,6 +197,7 @@ async function main(): Promise<void> {
   const stack = await startVoiceStack({
     ...(values['platform-cpus'] ? { cpus: values['platform-cpus'] } : {}),
     niceness: { gateway: Number(values['gateway-nice']) },
+    realtimePriority: { gateway: Number(values['gateway-realtime']) },
     ...(values['gateway-cpus'] ? { serviceCpus: { gateway: values['gateway-cpus'] } } : {}),
     ...(values['gateway-node-args'] ? { serviceNodeArgs: { gateway: values['gateway-node-args'].split(' ') } } : {}),
     env: {
@@ -375,6 +380,7 @@ async function main(): Promise<void> {
         (values['platform-cpus'] !== '1' ? ` --platform-cpus ${values['platform-cpus'] || '""'}` : '') +
         (values['load-cpus'] !== '0' ? ` --load-cpus ${values['load-cpus'] || '""'}` : '') +
         (values['gateway-cpus'] ? ` --gateway-cpus ${values['gateway-cpus']}` : '') +
+        (Number(values['gateway-realtime']) ? ` --gateway-realtime=${values['gateway-realtime']}` : '') +
         (values['gateway-node-args'] ? ` --gateway-node-args='${values['gateway-node-args']}'` : ''),
     );
   } finally {

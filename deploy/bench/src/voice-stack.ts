@@ -26,6 +26,12 @@ export interface VoiceStackOptions {
   serviceCpus?: Partial<Record<ServiceName, string>>;
   /** A service's scheduling priority (`nice`, −20…19; below 0 needs root), for every thread of its process. */
   niceness?: Partial<Record<ServiceName, number>>;
+  /**
+   * A service run under the kernel's real-time round-robin policy (`chrt -r`) at this priority
+   * (1–99; needs root), for every thread of its process: it runs whenever it is ready, ahead of
+   * every normal process on its core.
+   */
+  realtimePriority?: Partial<Record<ServiceName, number>>;
 }
 
 export interface VoiceStack {
@@ -81,6 +87,11 @@ function renice(pid: number, nice: number): void {
     const done = spawnSync('renice', ['-n', String(nice), '-p', tid]);
     if (done.status !== 0) throw new Error(`renice failed: ${done.stderr?.toString().trim()}`);
   }
+}
+
+function scheduleRealtime(pid: number, priority: number): void {
+  const done = spawnSync('chrt', ['-a', '-r', '-p', String(priority), String(pid)]);
+  if (done.status !== 0) throw new Error(`chrt failed: ${done.stderr?.toString().trim()}`);
 }
 
 export async function startVoiceStack(options: VoiceStackOptions): Promise<VoiceStack> {
@@ -148,6 +159,8 @@ export async function startVoiceStack(options: VoiceStackOptions): Promise<Voice
       Object.assign(ports, ready.ports);
       const nice = options.niceness?.[services as ServiceName];
       if (nice !== undefined) renice(ready.pid, nice);
+      const realtime = options.realtimePriority?.[services as ServiceName];
+      if (realtime) scheduleRealtime(ready.pid, realtime);
     }
   } catch (err) {
     await stopAll();
