@@ -104,16 +104,15 @@ async function gatewayMetricsText(gatewayUrl: string): Promise<string> {
   return (await fetch(gatewayUrl.replace(/^ws/, 'http').replace(/\/api\/.*$/, '/metrics'))).text();
 }
 
-/** A metric's value in a /metrics text (the first series when it has labels). */
-function metricValue(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+/**
+ * A metric's value in a /metrics text: its first series, or with `label` (e.g. `cause="late_audio"`)
+ * the first series that has it; NaN when there is none.
+ */
+function metricValue(text: string, name: string, label = ''): number {
+  const line = text
+    .split('\n')
+    .find((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) && l.includes(label));
   return line ? Number(line.split(' ').at(-1)) : NaN;
-}
-
-/** The value of `name`'s series with `label` among its labels (e.g. `cause="late_audio"`); 0 when there is none yet. */
-function labelledValue(text: string, name: string, label: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
-  return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
 /** The gateway's garbage collections so far, by kind (minor, major, …): all, and those within 10 ms. */
@@ -279,9 +278,10 @@ async function main(): Promise<void> {
     const late = 'audexly_gateway_late_chunks_total';
     const lateChunks = metricValue(metrics, late) - metricValue(metrics0, late);
     const lateMax = metricValue(metrics, 'audexly_gateway_chunk_lateness_max_ms');
-    const gatewayGaps = (cause: string): number =>
-      labelledValue(metrics, 'audexly_gateway_playout_gaps_total', `cause="${cause}"`) -
-      labelledValue(metrics0, 'audexly_gateway_playout_gaps_total', `cause="${cause}"`);
+    // A labelled counter has no series until its first count: none is 0.
+    const gapsCounted = (text: string, cause: string): number =>
+      metricValue(text, 'audexly_gateway_playout_gaps_total', `cause="${cause}"`) || 0;
+    const gatewayGaps = (cause: string): number => gapsCounted(metrics, cause) - gapsCounted(metrics0, cause);
     const gc = gcSummary(gcCounts(metrics0), gcCounts(metrics));
     const sched = schedSummary(sched0, mainThreadSchedStat(gatewayPid));
 

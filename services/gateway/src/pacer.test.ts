@@ -24,6 +24,18 @@ function setup(leadMs = 250) {
   return { pacer, sent };
 }
 
+/** A pacer (lead 250 ms) on `clock` that keeps the SendInfo of every chunk it sends. */
+function withSendInfos(clock: PacerClock) {
+  const infos: SendInfo[] = [];
+  const pacer = new Pacer<null>({
+    sampleRate: RATE,
+    clock,
+    sendMedia: (_item, info) => infos.push(info),
+    sendMark: () => undefined,
+  });
+  return { pacer, infos };
+}
+
 describe('pacer', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 1_000_000 });
@@ -107,13 +119,7 @@ describe('pacer', () => {
   });
 
   it('says how long the playout ran dry before a chunk that came after the audio before it had played', () => {
-    const infos: SendInfo[] = [];
-    const pacer = new Pacer<null>({
-      sampleRate: RATE,
-      clock: fakeClock,
-      sendMedia: (_item, info) => infos.push(info),
-      sendMark: () => undefined,
-    });
+    const { pacer, infos } = withSendInfos(fakeClock);
     const media = () => pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
     media();
     media();
@@ -137,13 +143,7 @@ describe('pacer', () => {
 
   it('a chunk the pacer sends late after the audio before it has played ran dry too, and is late', () => {
     const sleepy: PacerClock = { ...fakeClock, setTimeout: (fn, ms) => setTimeout(fn, ms + 200) };
-    const infos: SendInfo[] = [];
-    const pacer = new Pacer<null>({
-      sampleRate: RATE,
-      clock: sleepy,
-      sendMedia: (_item, info) => infos.push(info),
-      sendMark: () => undefined,
-    });
+    const { pacer, infos } = withSendInfos(sleepy);
     for (let i = 0; i < 3; i++) pacer.enqueue({ kind: 'media', pcm: chunk100ms(), meta: null });
     vi.advanceTimersByTime(1000);
     // The third was due at 50 ms (200 ms sent, a lead of 250) and went out at 250 ms.
